@@ -1,0 +1,62 @@
+// The admission decision: whether a request is one we act on (CREATE of a core/v1 pod, no
+// sub-resource, matching the runner selector, not opted out) and, if so, what the rules add.
+// Never a denial: anything we cannot read is allowed unchanged, with the reason for the log.
+import { optedOut } from '../rules/annotations.js';
+import type { ChangeName, Pod, RuleContext } from '../rules/types.js';
+import { matchesSelector, selectorToString } from '../rules/selector.js';
+import type { Operation } from 'fast-json-patch';
+import { mutatePod } from './patch.js';
+import { assertReadablePod } from './readable-pod.js';
+import type { AdmissionRequest } from './request.js';
+
+/** How a review ended, as the metrics and logs count it. */
+export type Outcome = 'patched' | 'unchanged' | 'skipped' | 'error';
+
+export interface Decision {
+  outcome: Outcome;
+  /** Why it was skipped or could not be read; free of pod values other than names. */
+  reason?: string;
+  changes: ChangeName[];
+  patch: Operation[];
+  /** Sentences describing each change, for dry-run warnings and the offline command. */
+  details: string[];
+  /** The pod after the patch, or the request's object when nothing changed. */
+  patched: unknown;
+}
+
+const unchanged = (outcome: Outcome, object: unknown, reason?: string): Decision => ({
+  outcome,
+  reason,
+  changes: [],
+  patch: [],
+  details: [],
+  patched: object,
+});
+
+export function decide(request: AdmissionRequest, context: RuleContext): Decision {
+  const { kind, resource, object } = request;
+  if (request.operation !== 'CREATE') return unchanged('skipped', object, `operation ${request.operation || '(none)'} is not CREATE`);
+  if (resource.group !== '' || resource.resource !== 'pods' || kind.kind !== 'Pod' || kind.group !== '') {
+    return unchanged('skipped', object, 'not a core/v1 pod');
+  }
+  if (request.subResource !== '') return unchanged('skipped', object, `sub-resource ${request.subResource}`);
+  try {
+    assertReadablePod(object);
+  } catch (error) {
+    return unchanged('error', object, `cannot read pod: ${(error as Error).message}`);
+  }
+  const pod: Pod = object;
+  if (!matchesSelector(pod.metadata?.labels, context.config.selector)) {
+    return unchanged('skipped', object, `labels do not match ${selectorToString(context.config.selector)}`);
+  }
+  if (optedOut(pod)) return unchanged('skipped', object, 'opted out by annotation');
+  const result = mutatePod(pod, context);
+  if (result.patch.length === 0) return unchanged('unchanged', object, 'the pod already has every default');
+  return {
+    outcome: 'patched',
+    changes: result.changes.map((change) => change.name),
+    patch: result.patch,
+    details: result.changes.flatMap((change) => change.details),
+    patched: result.patched,
+  };
+}

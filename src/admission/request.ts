@@ -1,0 +1,107 @@
+// Turns a parsed AdmissionReview into the small internal request the rest of the code uses, so
+// the rules never see an AdmissionReview and serve, mutate and audit share one core. A body that
+// is not an AdmissionReview with a request and a uid is refused with a message saying why.
+
+export const ADMISSION_VERSIONS = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const;
+export type AdmissionVersion = (typeof ADMISSION_VERSIONS)[number];
+
+export interface GroupVersionKind {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+export interface GroupVersionResource {
+  group: string;
+  version: string;
+  resource: string;
+}
+
+export interface AdmissionRequest {
+  uid: string;
+  /** The AdmissionReview version the API server asked in; the answer uses the same. */
+  apiVersion: AdmissionVersion;
+  operation: string;
+  kind: GroupVersionKind;
+  resource: GroupVersionResource;
+  subResource: string;
+  namespace: string;
+  name: string;
+  dryRun: boolean;
+  object: unknown;
+}
+
+/** A request we cannot answer at all: the HTTP layer turns it into a 400. */
+export class BadReviewError extends Error {}
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function optionalString(owner: Json, key: string, path: string): string {
+  const value = owner[key];
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') throw new BadReviewError(`${path}.${key} must be a string`);
+  return value;
+}
+
+function groupVersion<K extends string>(owner: Json, key: string, last: K): { group: string; version: string } & Record<K, string> {
+  const value = owner[key];
+  if (value === undefined || value === null) return { group: '', version: '', [last]: '' } as never;
+  if (!isObject(value)) throw new BadReviewError(`request.${key} must be an object`);
+  const path = `request.${key}`;
+  return {
+    group: optionalString(value, 'group', path),
+    version: optionalString(value, 'version', path),
+    [last]: optionalString(value, last, path),
+  } as never;
+}
+
+export function isAdmissionVersion(value: unknown): value is AdmissionVersion {
+  return (ADMISSION_VERSIONS as readonly unknown[]).includes(value);
+}
+
+/** Reads an AdmissionReview (already JSON-parsed); throws BadReviewError when it is not one. */
+export function readAdmissionReview(body: unknown): AdmissionRequest {
+  if (!isObject(body)) throw new BadReviewError('body must be a JSON object (an AdmissionReview)');
+  if (body.kind !== 'AdmissionReview') throw new BadReviewError('kind must be AdmissionReview');
+  if (!isAdmissionVersion(body.apiVersion)) {
+    throw new BadReviewError(`apiVersion must be one of ${ADMISSION_VERSIONS.join(', ')}`);
+  }
+  const request = body.request;
+  if (!isObject(request)) throw new BadReviewError('request must be an object');
+  if (typeof request.uid !== 'string' || request.uid.length === 0) {
+    throw new BadReviewError('request.uid must be a non-empty string');
+  }
+  if (request.dryRun !== undefined && request.dryRun !== null && typeof request.dryRun !== 'boolean') {
+    throw new BadReviewError('request.dryRun must be a boolean');
+  }
+  return {
+    uid: request.uid,
+    apiVersion: body.apiVersion,
+    operation: optionalString(request, 'operation', 'request'),
+    kind: groupVersion(request, 'kind', 'kind'),
+    resource: groupVersion(request, 'resource', 'resource'),
+    subResource: optionalString(request, 'subResource', 'request'),
+    namespace: optionalString(request, 'namespace', 'request'),
+    name: optionalString(request, 'name', 'request'),
+    dryRun: request.dryRun === true,
+    object: request.object,
+  };
+}
+
+/** The request a bare Pod stands for: its creation, as `mutate -f pod.yaml` treats it. */
+export function podCreateRequest(pod: Json): AdmissionRequest {
+  const metadata = isObject(pod.metadata) ? pod.metadata : {};
+  return {
+    uid: 'offline',
+    apiVersion: 'admission.k8s.io/v1',
+    operation: 'CREATE',
+    kind: { group: '', version: 'v1', kind: 'Pod' },
+    resource: { group: '', version: 'v1', resource: 'pods' },
+    subResource: '',
+    namespace: typeof metadata.namespace === 'string' ? metadata.namespace : '',
+    name: typeof metadata.name === 'string' ? metadata.name : '',
+    dryRun: false,
+    object: pod,
+  };
+}

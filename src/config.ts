@@ -1,0 +1,128 @@
+// The webhook's settings: the platform's defaults (DESIGN.md), and how a YAML or JSON file
+// overrides them. A bad file is rejected before any pod is seen, with the key path and reason.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { compareQuantities, isQuantity, parseQuantity } from './rules/quantity.js';
+
+const quantity = z
+  .union([z.string(), z.number()])
+  .refine((value) => isQuantity(value), { message: 'is not a Kubernetes quantity (for example 100m, 0.5, 128Mi, 1Gi)' })
+  .refine((value) => !isQuantity(value) || parseQuantity(value).num >= 0n, { message: 'must not be negative' })
+  .transform(String);
+
+const seconds = (min: number) => z.int().min(min, { message: `must be a whole number of at least ${min}` });
+
+function probeSettings(defaults: { initialDelaySeconds: number; periodSeconds: number; timeoutSeconds: number }) {
+  return z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      path: z.string().startsWith('/', { message: 'must be an absolute HTTP path such as /health' }).default('/health'),
+      initialDelaySeconds: seconds(0).default(defaults.initialDelaySeconds),
+      periodSeconds: seconds(1).default(defaults.periodSeconds),
+      timeoutSeconds: seconds(1).default(defaults.timeoutSeconds),
+      failureThreshold: seconds(1).default(3),
+    })
+    .prefault({});
+}
+
+const resourceAmounts = (cpu: string, memory: string) =>
+  z.strictObject({ cpu: quantity.default(cpu), memory: quantity.default(memory) }).prefault({});
+
+const labelSelector = z.strictObject({
+  matchLabels: z.record(z.string(), z.string()).default({}),
+  matchExpressions: z
+    .array(
+      z.strictObject({
+        key: z.string().min(1),
+        operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+        values: z.array(z.string()).default([]),
+      }),
+    )
+    .default([]),
+});
+
+const configSchema = z.strictObject({
+  /** Which pods are runner pods: a Kubernetes label selector. */
+  selector: labelSelector.default({ matchLabels: { app: 'ambient-code-runner' }, matchExpressions: [] }),
+  /** The container that serves AG-UI and answers GET /health. */
+  runnerContainer: z.string().min(1).default('ambient-code-runner'),
+  /** How the probes find the runner's port: a named container port, then an env var, then the first port, then this number. */
+  port: z
+    .strictObject({
+      name: z.string().min(1).default('agui'),
+      env: z.string().min(1).default('AGUI_PORT'),
+      fallback: z.int().min(1).max(65535).default(8001),
+    })
+    .prefault({}),
+  readinessProbe: probeSettings({ initialDelaySeconds: 3, periodSeconds: 5, timeoutSeconds: 2 }),
+  livenessProbe: probeSettings({ initialDelaySeconds: 20, periodSeconds: 30, timeoutSeconds: 5 }),
+  /** What a runner pod's restartPolicy Never becomes once it has a liveness probe; keep turns the rule off. */
+  restartPolicy: z.enum(['OnFailure', 'Always', 'keep']).default('OnFailure'),
+  initResources: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      requests: resourceAmounts('100m', '128Mi'),
+      limits: resourceAmounts('1', '1Gi'),
+    })
+    .prefault({})
+    .superRefine((resources, context) => {
+      for (const name of ['cpu', 'memory'] as const) {
+        if (!isQuantity(resources.requests[name]) || !isQuantity(resources.limits[name])) continue;
+        if (compareQuantities(parseQuantity(resources.requests[name]), parseQuantity(resources.limits[name])) > 0) {
+          context.addIssue({
+            code: 'custom',
+            path: ['requests', name],
+            message: `request ${resources.requests[name]} is above its limit ${resources.limits[name]}`,
+          });
+        }
+      }
+    }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ProbeSettings = Config['readinessProbe'];
+export type LabelSelector = Config['selector'];
+
+export class ConfigError extends Error {}
+
+/** The embedded defaults, as DESIGN.md gives them. */
+export const defaultConfig: Config = configSchema.parse({});
+
+/** Validates a parsed config document; throws ConfigError naming every bad key path. */
+export function parseConfig(document: unknown, source = 'config'): Config {
+  const result = configSchema.safeParse(document ?? {});
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
+    const reason = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
+    return keys.map((path) => `${formatPath(path)}: ${reason}`).join('\n');
+  });
+  throw new ConfigError(`${source}: invalid configuration\n${lines.join('\n')}`);
+}
+
+/** Reads a YAML or JSON config file; no file means the embedded defaults. */
+export function loadConfig(file?: string): Config {
+  if (!file) return defaultConfig;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${file}: cannot read config file: ${(error as Error).message}`);
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`${file}: not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (document !== null && document !== undefined && (typeof document !== 'object' || Array.isArray(document))) {
+    throw new ConfigError(`${file}: (root): must be a mapping of settings`);
+  }
+  return parseConfig(document, file);
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(root)';
+  return path.map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index ? '.' : ''}${String(key)}`)).join('');
+}
