@@ -7,8 +7,13 @@ const MAX_LENGTH = 119;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
+/**
+ * Words for what was applied, or for why a pod we were asked about was left alone. A pod that
+ * already had every default gets none: on reinvocation that would contradict the first pass.
+ */
 export function warningsFor(decision: Decision): string[] {
-  const sentences = decision.outcome === 'patched' ? decision.details : decision.reason ? [`nothing added: ${decision.reason}`] : [];
+  const explain = (decision.outcome === 'skipped' || decision.outcome === 'error') && decision.reason;
+  const sentences = decision.outcome === 'patched' ? decision.details : explain ? [`nothing added: ${explain}`] : [];
   return sentences.map(toWarning);
 }
 

@@ -1,0 +1,44 @@
+// Benchmark: the cost of one review without HTTP (parse, decide, patch, encode) against the
+// floor of JSON.parse alone, measured side by side in this run on the runner-legacy review.
+import { readFileSync } from 'node:fs';
+import { readAdmissionReview } from '../dist/admission/request.js';
+import { review } from '../dist/admission/review.js';
+import { defaultConfig } from '../dist/config.js';
+
+const body = readFileSync(new URL('../test/fixtures/admission/create-runner-legacy.json', import.meta.url), 'utf8');
+const context = { config: defaultConfig };
+
+function perSecond(work, milliseconds) {
+  const deadline = performance.now() + milliseconds;
+  let count = 0;
+  while (performance.now() < deadline) {
+    for (let i = 0; i < 200; i++) work();
+    count += 200;
+  }
+  return (count * 1000) / milliseconds;
+}
+
+const parseOnly = () => JSON.stringify({ uid: JSON.parse(body).request.uid, allowed: true });
+const fullReview = () => JSON.stringify(review(readAdmissionReview(JSON.parse(body)), context).answer);
+
+export function benchReviewCore({ rounds = 5, milliseconds = 400 } = {}) {
+  perSecond(parseOnly, 200);
+  perSecond(fullReview, 200);
+  const floor = [];
+  const full = [];
+  for (let round = 0; round < rounds; round++) {
+    floor.push(perSecond(parseOnly, milliseconds));
+    full.push(perSecond(fullReview, milliseconds));
+  }
+  const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const floorRate = median(floor);
+  const fullRate = median(full);
+  const microseconds = (rate) => 1e6 / rate;
+  return {
+    bodyBytes: Buffer.byteLength(body),
+    parseOnlyPerSecond: Math.round(floorRate),
+    fullReviewPerSecond: Math.round(fullRate),
+    parseMicroseconds: +microseconds(floorRate).toFixed(1),
+    rulesAndPatchMicroseconds: +(microseconds(fullRate) - microseconds(floorRate)).toFixed(1),
+  };
+}

@@ -1,0 +1,104 @@
+// `runner-defaults mutate`, run as a user runs it: the built CLI, real files and standard input,
+// every output format, and a one-line reason with a non-zero exit for bad input.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify } from 'yaml';
+import { APPLIED, applyStrict, fixturePath, loadPod } from './helpers/fixtures.js';
+import { runCli } from './helpers/cli.js';
+
+const legacy = fixturePath('pods', 'runner-legacy');
+const scratch = mkdtempSync(join(tmpdir(), 'mutate-'));
+function scratchFile(name: string, text: string): string {
+  const file = join(scratch, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('runner-defaults mutate', () => {
+  it('prints the patched pod as YAML by default, and says on stderr what it added', async () => {
+    const { code, stdout, stderr } = await runCli(['mutate', '-f', legacy]);
+    expect(code).toBe(0);
+    const pod = parseYaml(stdout);
+    expect(pod.metadata.annotations).toStrictEqual({ [APPLIED]: 'init-resources,liveness-probe,readiness-probe,restart-policy' });
+    expect(pod.spec.restartPolicy).toBe('OnFailure');
+    expect(stderr.trim().split('\n')).toStrictEqual([
+      'runner-defaults: added requests cpu=100m memory=128Mi, limits cpu=1 memory=1Gi to init container "init-hydrate"',
+      'runner-defaults: added livenessProbe GET /health on port agui to container "ambient-code-runner"',
+      'runner-defaults: added readinessProbe GET /health on port agui to container "ambient-code-runner"',
+      'runner-defaults: set restartPolicy Never -> OnFailure so a liveness probe can restart the runner',
+    ]);
+  });
+
+  it('with -o patch prints the RFC 6902 patch, which gives the same pod as -o json', async () => {
+    const patch = await runCli(['mutate', '-f', legacy, '-o', 'patch']);
+    const json = await runCli(['mutate', '-f', legacy, '-o', 'json']);
+    expect(patch.code).toBe(0);
+    expect(json.code).toBe(0);
+    expect(applyStrict(loadPod('runner-legacy'), JSON.parse(patch.stdout))).toStrictEqual(JSON.parse(json.stdout));
+  });
+
+  it('reads a YAML pod from standard input', async () => {
+    const { code, stdout } = await runCli(['mutate', '-f', '-', '-o', 'json'], stringify(loadPod('runner-no-persistence')));
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).metadata.annotations[APPLIED]).toBe('liveness-probe,readiness-probe,restart-policy');
+  });
+
+  it('reads an AdmissionReview and prints the pod inside it, patched', async () => {
+    const { code, stdout } = await runCli(['mutate', '-f', fixturePath('admission', 'create-runner-current'), '-o', 'json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).metadata.annotations[APPLIED]).toBe('init-resources,restart-policy');
+  });
+
+  it.each(['non-runner', 'runner-opted-out'])('prints [] as the patch for %s and says why on stderr', async (name) => {
+    const { code, stdout, stderr } = await runCli(['mutate', '-f', fixturePath('pods', name), '-o', 'patch']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toStrictEqual([]);
+    expect(stderr).toMatch(/^runner-defaults: nothing added: (labels do not match app=ambient-code-runner|opted out by annotation)\n$/);
+  });
+
+  it('applies a config file', async () => {
+    const config = scratchFile('config.yaml', 'restartPolicy: keep\nreadinessProbe:\n  periodSeconds: 10\n');
+    const { code, stdout } = await runCli(['mutate', '-f', legacy, '--config', config, '-o', 'json']);
+    expect(code).toBe(0);
+    const pod = JSON.parse(stdout);
+    expect(pod.spec.restartPolicy).toBe('Never');
+    expect(pod.spec.containers[0].readinessProbe.periodSeconds).toBe(10);
+  });
+
+  it.each<[string, () => string[], RegExp]>([
+    ['a missing file', () => ['mutate', '-f', join(scratch, 'absent.yaml')], /^runner-defaults: cannot read .*absent\.yaml: no such file\n$/],
+    ['text that is not YAML', () => ['mutate', '-f', scratchFile('bad.yaml', 'a: [1, 2\n')], /^runner-defaults: .*bad\.yaml is not valid YAML or JSON: .+\n$/],
+    ['a Service', () => ['mutate', '-f', scratchFile('svc.yaml', 'kind: Service\napiVersion: v1\n')], /^runner-defaults: .*svc\.yaml: not a Pod or an AdmissionReview \(kind: Service\)\n$/],
+    ['an empty file', () => ['mutate', '-f', scratchFile('empty.yaml', '')], /^runner-defaults: .*empty\.yaml: not a Pod or an AdmissionReview \(kind: missing\)\n$/],
+    [
+      'an AdmissionReview without a uid',
+      () => ['mutate', '-f', scratchFile('review.json', '{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{}}')],
+      /^runner-defaults: .*review\.json: request\.uid must be a non-empty string\n$/,
+    ],
+    [
+      'a bad config file',
+      () => ['mutate', '-f', legacy, '--config', scratchFile('bad-config.yaml', 'readinessProbe:\n  periodSeconds: 0\n')],
+      /^runner-defaults: .*bad-config\.yaml: invalid configuration\nreadinessProbe\.periodSeconds: must be a whole number of at least 1\n$/,
+    ],
+  ])('exits 1 with a one-line reason for %s, and prints nothing on stdout', async (_name, args, message) => {
+    const { code, stdout, stderr } = await runCli(args());
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(message);
+  });
+
+  it.each([
+    ['no -f', ['mutate']],
+    ['an unknown output format', ['mutate', '-f', legacy, '-o', 'xml']],
+    ['an unknown flag', ['mutate', '-f', legacy, '--frobnicate']],
+    ['an unknown command', ['transmogrify']],
+  ])('prints usage and exits 2 for %s', async (_name, args) => {
+    const { code, stdout, stderr } = await runCli(args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^error: /);
+    expect(stderr).toContain('Usage: runner-defaults');
+  });
+});
