@@ -4,6 +4,18 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from './config.js';
 import { OUTPUT_FORMATS, runMutate, type OutputFormat } from './commands/mutate.js';
 import { InputError } from './read-document.js';
+import { runServe } from './commands/serve.js';
+import { runCerts } from './commands/certs.js';
+import { LOG_LEVELS, type LogLevel } from './server/logger.js';
+import { CertificateError } from './tls/certificate-watcher.js';
+
+function integer(min: number, max: number) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min || value > max) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`);
+    return value;
+  };
+}
 
 const program = new Command('runner-defaults')
   .description('Readiness and liveness probes, restart policy and init-container resources for ambient-code runner pods')
@@ -22,11 +34,77 @@ program
     process.stdout.write(result.stdout);
   });
 
+program
+  .command('serve')
+  .description('serve the webhook over HTTPS: POST /mutate, GET /healthz, /readyz, /metrics')
+  .option('--config <file>', 'settings file (YAML or JSON); the embedded defaults otherwise')
+  .option('--port <port>', 'port to listen on (0 picks a free one)', integer(0, 65535), 8443)
+  .option('--host <address>', 'address to listen on (default: every address)')
+  .option('--tls-cert <file>', 'serving certificate (PEM); default certs/tls.crt, made with a development CA when missing')
+  .option('--tls-key <file>', 'private key of the serving certificate (PEM); default certs/tls.key')
+  .addOption(new Option('--log-level <level>', 'least severe log level to print').choices(LOG_LEVELS).default('info'))
+  .option('--cert-poll-seconds <seconds>', 'also re-read the certificate files this often (they are watched too)', integer(1, 3600), 10)
+  .option('--shutdown-timeout-seconds <seconds>', 'how long in-flight reviews may take to finish after SIGTERM', integer(1, 600), 10)
+  .option('--shutdown-delay-seconds <seconds>', 'how long readiness fails before the listener closes after SIGTERM', integer(0, 600), 0)
+  .option('--keep-alive-timeout-seconds <seconds>', 'how long an idle keep-alive connection stays open (above the API server\'s 90 s)', integer(1, 3600), 120)
+  .option('--headers-timeout-seconds <seconds>', 'how long request headers may take to arrive (above the keep-alive timeout)', integer(1, 3600), 125)
+  .action(async (options: {
+    config?: string; port: number; host?: string; tlsCert?: string; tlsKey?: string; logLevel: LogLevel;
+    certPollSeconds: number; shutdownTimeoutSeconds: number; shutdownDelaySeconds: number; keepAliveTimeoutSeconds: number; headersTimeoutSeconds: number;
+  }) => {
+    if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) program.error('error: --tls-cert and --tls-key go together', { exitCode: 2 });
+    if (options.headersTimeoutSeconds <= options.keepAliveTimeoutSeconds) {
+      program.error('error: --headers-timeout-seconds must be above --keep-alive-timeout-seconds', { exitCode: 2 });
+    }
+    await runServe({
+      config: options.config,
+      port: options.port,
+      host: options.host,
+      tlsCert: options.tlsCert,
+      tlsKey: options.tlsKey,
+      logLevel: options.logLevel,
+      certPollSeconds: options.certPollSeconds,
+      timeouts: {
+        shutdownMs: options.shutdownTimeoutSeconds * 1000,
+        shutdownDelayMs: options.shutdownDelaySeconds * 1000,
+        keepAliveMs: options.keepAliveTimeoutSeconds * 1000,
+        headersMs: options.headersTimeoutSeconds * 1000,
+      },
+    });
+  });
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+function dnsLabel(text: string): string {
+  if (!DNS_LABEL.test(text)) throw new InvalidArgumentError('must be a Kubernetes name (lower-case letters, digits and -, at most 63)');
+  return text;
+}
+
+program
+  .command('certs')
+  .description("make a CA and a serving certificate for the webhook's Service; print the CA as base64 for caBundle")
+  .requiredOption('--service <name>', 'the Service the API server calls', dnsLabel)
+  .requiredOption('--namespace <namespace>', "the Service's namespace", dnsLabel)
+  .requiredOption('--out <dir>', 'where to write ca.crt, ca.key, tls.crt and tls.key (a CA already there is kept)')
+  .option('--days <days>', 'how long the serving certificate is valid', integer(1, 3650), 365)
+  .action((options: { service: string; namespace: string; out: string; days: number }) => {
+    const result = runCerts(options);
+    process.stderr.write(
+      `runner-defaults: wrote ${Object.values(result.files).join(', ')} (${result.reusedCa ? 'kept the CA already there' : 'new CA'}); ` +
+        `serving names ${options.service}.${options.namespace}.svc and its short and long forms. caBundle:\n`,
+    );
+    process.stdout.write(`${result.caBundle}\n`);
+  });
+
 try {
   await program.parseAsync();
 } catch (error) {
-  if (error instanceof InputError || error instanceof ConfigError || error instanceof InvalidArgumentError) {
+  if (error instanceof InputError || error instanceof ConfigError || error instanceof CertificateError) {
     process.stderr.write(`runner-defaults: ${error.message}\n`);
+    process.exit(1);
+  }
+  const { syscall, code, message } = error as NodeJS.ErrnoException;
+  if (syscall === 'listen') {
+    process.stderr.write(`runner-defaults: cannot listen: ${code === 'EADDRINUSE' ? 'the port is already in use' : message}\n`);
     process.exit(1);
   }
   throw error;

@@ -1,0 +1,100 @@
+// POST /mutate: AdmissionReview in, AdmissionReview out, on plain node:http objects. This path
+// skips express on purpose: routing a review through express 5 costs about 45% of the
+// throughput a bare node:https server gets (DESIGN.md, "Fast"), and a review needs none of its
+// machinery. Bad requests get a 4xx with a message that says what was wrong, never a stack.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import getRawBody from 'raw-body';
+import { BadReviewError, readAdmissionReview, type AdmissionRequest } from '../admission/request.js';
+import { review } from '../admission/review.js';
+import type { Decision } from '../admission/decide.js';
+import type { RuleContext } from '../rules/types.js';
+import { requestDeadlineMs } from './request-deadline.js';
+
+/** What happened to one request, for the log line and the metrics. */
+export interface ReviewRecord {
+  status: number;
+  request?: AdmissionRequest;
+  decision?: Decision;
+  /** Our own words for a refused request; never a value from the body. */
+  error?: string;
+}
+
+export interface ReviewEndpointOptions {
+  /** The rules' inputs for a request (the config, and later the namespace's LimitRanges). */
+  context: (request: AdmissionRequest) => RuleContext;
+  maxBodyBytes: number;
+  maxDurationMs: number;
+}
+
+class RequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function isJson(contentType: string | undefined): boolean {
+  const type = contentType?.split(';', 1)[0]?.trim().toLowerCase();
+  return type === 'application/json';
+}
+
+/** Reads the body within the size limit and the deadline. */
+function readBody(req: IncomingMessage, options: ReviewEndpointOptions, deadlineMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new RequestError(408, `the body did not arrive within ${deadlineMs / 1000}s`));
+    }, deadlineMs);
+    getRawBody(req, { limit: options.maxBodyBytes, length: req.headers['content-length'], encoding: 'utf8' }, (error, body) => {
+      clearTimeout(timer);
+      if (!error) return resolve(body);
+      if (error.type === 'entity.too.large') reject(new RequestError(413, `body larger than ${options.maxBodyBytes} bytes`));
+      else if (error.type === 'request.size.invalid') reject(new RequestError(400, 'body length does not match Content-Length'));
+      else if (error.type === 'request.aborted') reject(new RequestError(400, 'the client closed the request before the body ended'));
+      else reject(new RequestError(400, 'the body could not be read'));
+    });
+  });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    // The engine's message quotes the body, which may hold credentials: keep only the position.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new RequestError(400, `body is not valid JSON${position ? ` (at byte ${position})` : ''}`);
+  }
+}
+
+export function reviewEndpoint(options: ReviewEndpointOptions) {
+  return async function handleReview(req: IncomingMessage, res: ServerResponse): Promise<ReviewRecord> {
+    try {
+      if (req.method !== 'POST') throw new RequestError(405, `method ${req.method} is not allowed on /mutate; use POST`);
+      if (!isJson(req.headers['content-type'])) {
+        throw new RequestError(415, `content type must be application/json, not ${req.headers['content-type'] ?? 'missing'}`);
+      }
+      const length = Number(req.headers['content-length']);
+      if (length > options.maxBodyBytes) throw new RequestError(413, `body larger than ${options.maxBodyBytes} bytes`);
+      const body = await readBody(req, options, requestDeadlineMs(req.url, options.maxDurationMs));
+      const request = readAdmissionReview(parseJson(body));
+      const { decision, answer } = review(request, options.context(request));
+      send(res, 200, answer);
+      return { status: 200, request, decision };
+    } catch (error) {
+      const status = error instanceof RequestError ? error.status : error instanceof BadReviewError ? 400 : 500;
+      const message = status === 500 ? 'internal error' : (error as Error).message;
+      const headers: Record<string, string> = status === 405 ? { allow: 'POST' } : {};
+      // After a refused or unfinished body the connection's state is unknown: do not reuse it.
+      if (status === 408 || status === 413) headers.connection = 'close';
+      if (!res.headersSent) send(res, status, { error: message }, headers);
+      return { status, error: message };
+    }
+  };
+}

@@ -1,0 +1,60 @@
+// Writes and reads the four PEM files a webhook's TLS needs (ca.crt, ca.key, tls.crt, tls.key),
+// and makes a development set under certs/ when `serve` starts with no certificate of its own.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeCertificateAuthority, makeServingCertificate, serviceDnsNames, servingNames, type KeyPairPem } from './certificates.js';
+
+export interface CertificateSet {
+  ca: KeyPairPem;
+  serving: KeyPairPem;
+}
+
+export const CA_DAYS = 3650;
+export const DEFAULT_SERVICE = 'runner-defaults';
+export const DEFAULT_NAMESPACE = 'runner-defaults';
+
+export function certificatePaths(directory: string) {
+  return {
+    caCertificate: join(directory, 'ca.crt'),
+    caKey: join(directory, 'ca.key'),
+    certificate: join(directory, 'tls.crt'),
+    key: join(directory, 'tls.key'),
+  };
+}
+
+/** Writes the set; private keys are readable by their owner only. */
+export function writeCertificateSet(directory: string, set: CertificateSet): void {
+  mkdirSync(directory, { recursive: true });
+  const paths = certificatePaths(directory);
+  writeFileSync(paths.caCertificate, set.ca.certificate, { mode: 0o644 });
+  writeFileSync(paths.caKey, set.ca.privateKey, { mode: 0o600 });
+  writeFileSync(paths.certificate, set.serving.certificate, { mode: 0o644 });
+  writeFileSync(paths.key, set.serving.privateKey, { mode: 0o600 });
+}
+
+/** The CA already in the directory, if both its files are there (so re-issuing keeps the caBundle). */
+export function readCertificateAuthority(directory: string): KeyPairPem | undefined {
+  const paths = certificatePaths(directory);
+  if (!existsSync(paths.caCertificate) || !existsSync(paths.caKey)) return undefined;
+  return { certificate: readFileSync(paths.caCertificate, 'utf8'), privateKey: readFileSync(paths.caKey, 'utf8') };
+}
+
+/** A serving certificate for the hosts, from the given CA or a new one. */
+export function issueCertificateSet(hosts: readonly string[], days: number, ca?: KeyPairPem): CertificateSet {
+  const authority = ca ?? makeCertificateAuthority('runner-defaults CA', Math.max(CA_DAYS, days));
+  return { ca: authority, serving: makeServingCertificate(authority, servingNames(hosts), days) };
+}
+
+/** The hosts a development certificate covers: this machine and the webhook's in-cluster Service. */
+export const DEVELOPMENT_HOSTS = ['localhost', '127.0.0.1', '::1', ...serviceDnsNames(DEFAULT_SERVICE, DEFAULT_NAMESPACE)];
+
+/**
+ * Makes certs/ca.crt, ca.key, tls.crt and tls.key when tls.crt or tls.key is missing.
+ * Returns the CA file's path when it made them, undefined when they were there.
+ */
+export function ensureDevelopmentCertificates(directory: string): string | undefined {
+  const paths = certificatePaths(directory);
+  if (existsSync(paths.certificate) && existsSync(paths.key)) return undefined;
+  writeCertificateSet(directory, issueCertificateSet(DEVELOPMENT_HOSTS, 365, readCertificateAuthority(directory)));
+  return paths.caCertificate;
+}
