@@ -5,9 +5,10 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { compareQuantities, isQuantity, parseQuantity } from './rules/quantity.js';
 
+const NOT_A_QUANTITY = 'is not a Kubernetes quantity (for example 100m, 0.5, 128Mi, 1Gi)';
 const quantity = z
-  .union([z.string(), z.number()])
-  .refine((value) => isQuantity(value), { message: 'is not a Kubernetes quantity (for example 100m, 0.5, 128Mi, 1Gi)' })
+  .union([z.string(), z.number()], { error: NOT_A_QUANTITY })
+  .refine((value) => isQuantity(value), { message: NOT_A_QUANTITY })
   .refine((value) => !isQuantity(value) || parseQuantity(value).num >= 0n, { message: 'must not be negative' })
   .transform(String);
 
@@ -93,7 +94,16 @@ export const defaultConfig: Config = configSchema.parse({});
 export function parseConfig(document: unknown, source = 'config'): Config {
   const result = configSchema.safeParse(document ?? {});
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => {
+  // zod also runs later checks on a value of the wrong type ("expected string" and then "too
+  // small" for an array): the first issue at a path is the one that explains it.
+  const seen = new Set<string>();
+  const issues = result.error.issues.filter((issue) => {
+    const key = issue.code === 'unrecognized_keys' ? `${formatPath(issue.path)}:${issue.keys.join()}` : formatPath(issue.path);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const lines = issues.map((issue) => {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
     const reason = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
     return keys.map((path) => `${formatPath(path)}: ${reason}`).join('\n');

@@ -12,6 +12,9 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const absent = (value: unknown) => value === undefined || value === null;
 
+/** `path.key` for a plain key, `path["odd key"]` for any other, so a path is never ambiguous. */
+const child = (path: string, key: string) => (/^[A-Za-z_][\w-]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`);
+
 function fail(path: string, expected: string): never {
   throw new UnreadablePodError(`${path} is not ${expected}`);
 }
@@ -30,14 +33,14 @@ function optionalObjects(value: unknown, path: string): Json[] {
 
 function stringMap(value: unknown, path: string): void {
   const map = optionalObject(value, path);
-  for (const key in map) if (typeof map[key] !== 'string') fail(`${path}[${JSON.stringify(key)}]`, 'a string');
+  for (const key in map) if (typeof map[key] !== 'string') fail(child(path, key), 'a string');
 }
 
 function quantityMap(value: unknown, path: string): void {
   const map = optionalObject(value, path);
   for (const key in map) {
     const amount = map[key];
-    if (typeof amount !== 'string' && typeof amount !== 'number' && !absent(amount)) fail(`${path}.${key}`, 'a quantity');
+    if (typeof amount !== 'string' && typeof amount !== 'number' && !absent(amount)) fail(child(path, key), 'a quantity');
   }
 }
 

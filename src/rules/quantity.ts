@@ -25,7 +25,7 @@ export class QuantityError extends Error {}
 const BINARY_POWERS: Record<string, bigint> = { Ki: 10n, Mi: 20n, Gi: 30n, Ti: 40n, Pi: 50n, Ei: 60n };
 const DECIMAL_EXPONENTS: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 const FORM = /^([+-]?)(\d*)(?:\.(\d*))?(.*)$/;
-const EXPONENT = /^[eE]([+-]?\d{1,4})$/;
+const EXPONENT = /^[eE]([+-]?\d+)$/;
 /** Beyond this a value is not a resource amount but an attempt to make us do big-number work. */
 const MAX_EXPONENT = 100;
 const MAX_LENGTH = 128;
@@ -42,9 +42,9 @@ export function parseQuantity(input: string | number): Quantity {
   }
   let decimalExponent = -fraction.length;
   let binaryExponent = 0n;
-  if (suffix in BINARY_POWERS) {
+  if (Object.hasOwn(BINARY_POWERS, suffix)) {
     binaryExponent = BINARY_POWERS[suffix] as bigint;
-  } else if (suffix in DECIMAL_EXPONENTS) {
+  } else if (Object.hasOwn(DECIMAL_EXPONENTS, suffix)) {
     decimalExponent += DECIMAL_EXPONENTS[suffix] as number;
   } else {
     const exponent = EXPONENT.exec(suffix);

@@ -2,8 +2,8 @@
 // the same selector in the query-string form that the API server's labelSelector takes (for audit).
 import type { LabelSelector } from '../config.js';
 
-export function matchesSelector(labels: Readonly<Record<string, unknown>> | undefined, selector: LabelSelector): boolean {
-  const has = (key: string) => labels !== undefined && Object.hasOwn(labels, key);
+export function matchesSelector(labels: Readonly<Record<string, unknown>> | null | undefined, selector: LabelSelector): boolean {
+  const has = (key: string) => labels !== undefined && labels !== null && Object.hasOwn(labels, key);
   for (const [key, value] of Object.entries(selector.matchLabels)) {
     if (!has(key) || labels?.[key] !== value) return false;
   }

@@ -77,14 +77,14 @@ export class CertificateWatcher {
     const directories = new Set([dirname(this.options.certFile), dirname(this.options.keyFile)]);
     for (const directory of directories) {
       try {
-        const watcher = watch(directory, { persistent: false }, () => this.check());
+        const watcher = watch(directory, { persistent: false }, () => void this.check());
         watcher.on('error', (error) => this.options.logger.warn({ directory, err: error.message }, 'certificate directory watch failed; polling only'));
         this.watchers.push(watcher);
       } catch (error) {
         this.options.logger.warn({ directory, err: (error as Error).message }, 'cannot watch the certificate directory; polling only');
       }
     }
-    this.poll = setInterval(() => this.check(), this.options.pollIntervalMs);
+    this.poll = setInterval(() => void this.check(), this.options.pollIntervalMs);
     this.poll.unref();
   }
 
