@@ -149,13 +149,25 @@ describe('certs --apply on an existing Secret', () => {
     expect(result.stdout.trim()).toBe(Buffer.from(ca.certificate).toString('base64'));
   });
 
-  it('makes a new CA and serving certificate with --rotate, and patches the caBundle to the new CA', async () => {
+  it('makes a new CA and serving certificate with --rotate, trusting both CAs until the next run drops the old one', async () => {
     seed(NAMES, 365);
-    const result = await apply('--rotate');
-    expect(result.code).toBe(0);
+    const rotated = await apply('--rotate');
+    expect(rotated.code).toBe(0);
     expect(calls()).toEqual([`GET ${WEBHOOK_PATH}`, `GET ${SECRET_PATH}`, `PUT ${SECRET_PATH}`, `PATCH ${WEBHOOK_PATH}`]);
-    expect(pem(secret().data?.['ca.crt'])).not.toBe(ca.certificate);
-    expectConsistentInstall(result.stdout);
+    const newCa = pem(secret().data?.['ca.crt']);
+    expect(newCa).not.toBe(ca.certificate);
+    expect(new X509Certificate(pem(secret().data?.['tls.crt'])).verify(new X509Certificate(newCa).publicKey)).toBe(true);
+    // The pods still serve the old certificate until the kubelet refreshes the volume: both CAs are trusted meanwhile.
+    const bothCas = `${newCa.trimEnd()}\n${ca.certificate.trimEnd()}\n`.replace(/\r\n/g, '\n');
+    expect(caBundles().map((bundle) => pem(bundle).replace(/\r\n/g, '\n'))).toEqual([bothCas, bothCas]);
+    expect(rotated.stdout.trim()).toBe(caBundles()[0]);
+    expect(rotated.stderr).toContain('it trusts the previous CA too until you run certs --apply again');
+
+    const before = server.requests.length;
+    const settled = await apply();
+    expect(settled.code).toBe(0);
+    expect(calls(before)).toEqual([`GET ${WEBHOOK_PATH}`, `GET ${SECRET_PATH}`, `PATCH ${WEBHOOK_PATH}`]);
+    expectConsistentInstall(settled.stdout);
   });
 });
 

@@ -47,7 +47,8 @@ export async function runCertsApply(options: ApplyOptions & { out?: string }): P
       ? `${secret} unchanged: its CA and serving certificate are good`
       : `${secret} ${result.secret}: ${made}${plan.newCa ? '' : ' (kept the CA)'}${result.secret === 'updated' && plan.reason ? ` (${plan.reason})` : ''}`,
     result.webhooksPatched > 0
-      ? `MutatingWebhookConfiguration ${options.webhookConfig}: caBundle set on ${result.webhooksPatched} of ${result.webhooks} webhooks`
+      ? `MutatingWebhookConfiguration ${options.webhookConfig}: caBundle set on ${result.webhooksPatched} of ${result.webhooks} webhooks` +
+        (result.keptPreviousCa ? '; it trusts the previous CA too until you run certs --apply again, once the pods have reloaded the new certificate' : '')
       : `MutatingWebhookConfiguration ${options.webhookConfig}: caBundle already current on all ${result.webhooks} webhooks`,
   ];
   if (options.out) {

@@ -3,6 +3,12 @@
 // ca.key so the same CA signs renewals), and puts the CA into the caBundle of every webhook of the
 // MutatingWebhookConfiguration. Idempotent: what is still good is kept, and nothing is written when
 // nothing changed, so a second run makes GET requests only.
+//
+// A new CA (--rotate) goes into the caBundle *beside* the old one: the pods go on serving the old
+// certificate until the kubelet refreshes their Secret volume, and with failurePolicy Ignore every
+// runner pod created meanwhile would silently miss its defaults. The next plain run, once the pods
+// have reloaded, leaves the new CA alone in the caBundle.
+import { X509Certificate } from 'node:crypto';
 import {
   AdmissionregistrationV1Api,
   CoreV1Api,
@@ -27,7 +33,10 @@ export interface ApplyOptions {
 
 export interface ApplyResult {
   plan: CertificatePlan;
+  /** The base64 PEM set as every webhook's caBundle: the CA, and after a rotation the previous CA too. */
   caBundle: string;
+  /** The previous CA was kept in the caBundle beside the new one. */
+  keptPreviousCa: boolean;
   secret: 'created' | 'updated' | 'unchanged';
   /** How many webhooks had their caBundle set, of how many. */
   webhooksPatched: number;
@@ -48,6 +57,17 @@ function storedIn(secret: V1Secret): StoredCertificates {
     certificate: decode(data[KEYS.certificate]),
     key: decode(data[KEYS.key]),
   };
+}
+
+/** The stored CA as PEM if it is a certificate the API server could still be trusting, else undefined. */
+function trustedCa(pem: string | undefined): string | undefined {
+  if (!pem) return undefined;
+  try {
+    const certificate = new X509Certificate(pem);
+    return certificate.ca && new Date(certificate.validTo).getTime() > Date.now() ? certificate.toString() : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 type JsonPatchOperation = { op: 'test' | 'add' | 'replace'; path: string; value: string };
@@ -125,7 +145,8 @@ export async function applyCertificates(options: ApplyOptions): Promise<ApplyRes
     secret = 'updated';
   }
 
-  const caBundle = encode(plan.set.ca.certificate);
+  const previousCa = plan.newCa ? existing && trustedCa(storedIn(existing).caCertificate) : undefined;
+  const caBundle = encode(previousCa ? `${plan.set.ca.certificate.trimEnd()}\n${previousCa}` : plan.set.ca.certificate);
   const patch = caBundlePatch(configuration, caBundle);
   const webhooksPatched = patch.filter((operation) => operation.op !== 'test').length;
   if (webhooksPatched > 0) {
@@ -139,5 +160,5 @@ export async function applyCertificates(options: ApplyOptions): Promise<ApplyRes
       throw describeKubeFailure(error, 'cannot patch the caBundle of', configName, server);
     }
   }
-  return { plan, caBundle, secret, webhooksPatched, webhooks: configuration.webhooks?.length ?? 0 };
+  return { plan, caBundle, keptPreviousCa: previousCa !== undefined, secret, webhooksPatched, webhooks: configuration.webhooks?.length ?? 0 };
 }
