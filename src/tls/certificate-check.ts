@@ -31,15 +31,22 @@ function expiresSoon(certificate: X509Certificate, now: Date): boolean {
   return new Date(certificate.validTo).getTime() - now.getTime() < RENEW_BEFORE_DAYS * DAY_MS;
 }
 
+/** The certificate, when its PEM parses and the key belongs to it; else why it cannot be used. */
+function readPair(certificatePem: string | undefined, keyPem: string | undefined, what: string): X509Certificate | string {
+  const certificate = parsed(certificatePem);
+  if (!certificate || !certificatePem || !keyPem) return `no ${what}`;
+  try {
+    checkTlsPair({ cert: Buffer.from(certificatePem), key: Buffer.from(keyPem) });
+  } catch {
+    return `the ${what} key does not match its certificate`;
+  }
+  return certificate;
+}
+
 /** Why the stored CA cannot be kept, or undefined when it can. */
 export function caProblem(stored: StoredCertificates, now: Date): string | undefined {
-  const ca = parsed(stored.caCertificate);
-  if (!ca || !stored.caKey) return 'no CA';
-  try {
-    checkTlsPair({ cert: Buffer.from(stored.caCertificate ?? ''), key: Buffer.from(stored.caKey) });
-  } catch {
-    return 'the CA key does not match the CA';
-  }
+  const ca = readPair(stored.caCertificate, stored.caKey, 'CA');
+  if (typeof ca === 'string') return ca;
   if (!ca.ca) return 'the CA is not a CA certificate';
   if (expiresSoon(ca, now)) return `the CA expires within ${RENEW_BEFORE_DAYS} days`;
   return undefined;
@@ -47,13 +54,8 @@ export function caProblem(stored: StoredCertificates, now: Date): string | undef
 
 /** Why the stored serving certificate cannot be kept with this CA for these names, or undefined when it can. */
 export function servingProblem(stored: StoredCertificates, ca: KeyPairPem, dnsNames: readonly string[], now: Date): string | undefined {
-  const certificate = parsed(stored.certificate);
-  if (!certificate || !stored.key) return 'no serving certificate';
-  try {
-    checkTlsPair({ cert: Buffer.from(stored.certificate ?? ''), key: Buffer.from(stored.key) });
-  } catch {
-    return 'the serving key does not match the certificate';
-  }
+  const certificate = readPair(stored.certificate, stored.key, 'serving certificate');
+  if (typeof certificate === 'string') return certificate;
   const authority = new X509Certificate(ca.certificate);
   if (!certificate.checkIssued(authority) || !certificate.verify(authority.publicKey)) return 'the serving certificate is not signed by the CA';
   const missing = dnsNames.filter((name) => certificate.checkHost(name, { subject: 'never' }) !== name);
