@@ -179,21 +179,26 @@ describe('certs --apply when the cluster says no', () => {
         api.route('GET', /\/secrets\/runner-defaults-tls$/, () =>
           kubeStatus(403, 'Forbidden', 'secrets "runner-defaults-tls" is forbidden: User "system:serviceaccount:default:other" cannot get resource "secrets" in API group "" in the namespace "runner-defaults"'),
         ),
-      line:
+      line: () =>
         'runner-defaults: cannot read Secret runner-defaults/runner-defaults-tls: forbidden (403): secrets "runner-defaults-tls" is forbidden: ' +
         'User "system:serviceaccount:default:other" cannot get resource "secrets" in API group "" in the namespace "runner-defaults"\n',
     },
     {
       what: 'a missing webhook configuration',
       refuse: () => store.webhookConfigurations.clear(),
-      line:
+      line: () =>
         'runner-defaults: cannot read MutatingWebhookConfiguration runner-defaults: not found (404): ' +
         'mutatingwebhookconfigurations.admissionregistration.k8s.io "runner-defaults" not found (apply deploy/ first: kubectl apply -k deploy/)\n',
+    },
+    {
+      what: 'a token the API server refuses',
+      refuse: (api: KubeApiServer) => (kubeconfig = writeKubeconfig({ server: api.url, caPem: api.caPem, token: 'not-the-token' })),
+      line: (url: string) => `runner-defaults: cannot read MutatingWebhookConfiguration runner-defaults: the API server at ${url} refused the credentials (401 Unauthorized)\n`,
     },
   ])('exits 1 with one line naming the object and the cause, and writes nothing, on $what', async ({ refuse, line }) => {
     refuse(server);
     const result = await apply();
-    expect(result.stderr).toBe(line);
+    expect(result.stderr).toBe(line(server.url));
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(server.requests.filter((request) => request.method !== 'GET')).toEqual([]);

@@ -17,7 +17,12 @@ export function loadKubeConfig(file?: string): KubeConfig {
     const reason = error instanceof TypeError ? 'it is not a kubeconfig (no clusters, users and contexts)' : firstLine((error as Error).message);
     throw new KubeError(`cannot load ${source}: ${reason}`);
   }
-  if (!config.getCurrentCluster()) throw new KubeError(`${source} has no current context with a cluster`);
+  const cluster = config.getCurrentCluster();
+  if (!cluster) throw new KubeError(`${source} has no current context with a cluster`);
+  // With no kubeconfig anywhere and no service account, the library settles for this placeholder.
+  if (!file && cluster.name === 'cluster' && cluster.server === 'http://localhost:8080' && config.getCurrentUser()?.name === 'user') {
+    throw new KubeError('no kubeconfig found: give --kubeconfig, set $KUBECONFIG, write ~/.kube/config, or run in a pod with a service account token');
+  }
   return config;
 }
 
