@@ -112,11 +112,11 @@ program
   .option('--secret <name>', `with --apply: the kubernetes.io/tls Secret, in --namespace (default ${DEFAULT_SECRET})`, dnsSubdomain)
   .option('--kubeconfig <file>', 'with --apply: kubeconfig file; $KUBECONFIG, ~/.kube/config or the in-cluster service account otherwise')
   .option('--rotate', 'make a new CA and serving certificate even when the ones there are still good')
-  .action(async (options: CertsCommandOptions) => {
+  .action(async (options: CertsCommandOptions, command: Command) => {
     if (!options.apply) {
       const misplaced = (['webhookConfig', 'secret', 'kubeconfig'] as const).find((key) => options[key] !== undefined);
-      if (misplaced) program.error(`error: --${misplaced.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)} goes with --apply`, { exitCode: 2 });
-      if (!options.out) return program.error("error: required option '--out <dir>' not specified (or give --apply)", { exitCode: 2 });
+      if (misplaced) command.error(`error: --${misplaced.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)} goes with --apply`, { exitCode: 2 });
+      if (!options.out) return command.error("error: required option '--out <dir>' not specified (or give --apply)", { exitCode: 2 });
       const result = runCerts({ service: options.service, namespace: options.namespace, out: options.out, days: options.days, rotate: options.rotate });
       process.stderr.write(
         `runner-defaults: wrote ${Object.values(result.files).join(', ')} (${result.reusedCa ? 'kept the CA already there' : 'new CA'}); ` +

@@ -205,3 +205,18 @@ describe('certs --apply when the cluster says no', () => {
     expect(store.secrets.size).toBe(0);
   });
 });
+
+describe('certs command line', () => {
+  it.each([
+    { what: '--secret without --apply', args: ['--out', 'unused', '--secret', 'x'], message: 'error: --secret goes with --apply' },
+    { what: '--webhook-config without --apply', args: ['--out', 'unused', '--webhook-config', 'x'], message: 'error: --webhook-config goes with --apply' },
+    { what: 'neither --out nor --apply', args: [], message: "error: required option '--out <dir>' not specified (or give --apply)" },
+    { what: 'a secret name that Kubernetes would refuse', args: ['--apply', '--secret', 'Not_A_Name'], message: 'must be a Kubernetes object name' },
+  ])('exits 2 with the usage for $what, and touches no cluster', async ({ args, message }) => {
+    const result = await runCli(['certs', '--service', 'runner-defaults', '--namespace', NAMESPACE, ...args]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain('Usage: runner-defaults certs');
+    expect(server.requests).toEqual([]);
+  });
+});
