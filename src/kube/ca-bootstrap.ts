@@ -151,7 +151,8 @@ export async function applyCertificates(options: ApplyOptions): Promise<ApplyRes
   const webhooksPatched = patch.filter((operation) => operation.op !== 'test').length;
   if (webhooksPatched > 0) {
     try {
-      // client-node 1.4 picks the patch Content-Type itself from a list; this makes it certain.
+      // client-node 1.4.0 already sends application/json-patch+json, but only because it is the
+      // first JSON-like type in the generated list of patch types; the header middleware says so outright.
       await admission.patchMutatingWebhookConfiguration(
         { name: options.webhookConfig, body: patch },
         setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
