@@ -3,6 +3,7 @@
 // hostname verification.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { request as httpsRequest, Agent } from 'node:https';
 import { createInterface } from 'node:readline';
 import type { TLSSocket } from 'node:tls';
@@ -44,7 +45,7 @@ export class WebhookProcess {
 
   private constructor(
     readonly child: ChildProcess,
-    readonly ca: string | Buffer,
+    public ca: string | Buffer,
     readonly servername: string,
   ) {
     const lines = createInterface({ input: child.stdout! });
@@ -61,17 +62,20 @@ export class WebhookProcess {
     });
     child.stderr!.on('data', (chunk: Buffer) => this.rawOutput.push(chunk.toString()));
     this.exited = once(child, 'exit').then(([code]) => code as number | null);
-    this.agent = new Agent({ keepAlive: true, maxSockets: 4, ca, servername });
+    this.agent = new Agent({ keepAlive: true, maxSockets: 4, servername });
   }
 
-  /** Starts serve with the given certificate files and extra flags; resolves once it listens. */
-  static async start(options: { cert: string; key: string; ca: string | Buffer; servername: string; args?: string[]; cwd?: string }): Promise<WebhookProcess> {
-    const child = spawn(
-      process.execPath,
-      [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--tls-cert', options.cert, '--tls-key', options.key, ...(options.args ?? [])],
-      { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd },
-    );
-    const server = new WebhookProcess(child, options.ca, options.servername);
+  /**
+   * Starts serve with the given certificate files and extra flags; resolves once it listens.
+   * With no certificate files, serve makes its own under cwd/certs and this trusts the CA it logs.
+   */
+  static async start(options: { cert?: string; key?: string; ca?: string | Buffer; servername: string; args?: string[]; cwd?: string }): Promise<WebhookProcess> {
+    const tls = options.cert && options.key ? ['--tls-cert', options.cert, '--tls-key', options.key] : [];
+    const child = spawn(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', ...tls, ...(options.args ?? [])], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: options.cwd,
+    });
+    const server = new WebhookProcess(child, options.ca ?? '', options.servername);
     const listening = await Promise.race([
       server.waitForLog((line) => line.msg === 'listening'),
       server.exited.then((code) => {
@@ -79,6 +83,8 @@ export class WebhookProcess {
       }),
     ]);
     server.port = listening.port as number;
+    const made = server.logs.find((line) => typeof line.caFile === 'string');
+    if (!options.ca && made) server.ca = readFileSync(made.caFile as string);
     return server;
   }
 
