@@ -3,7 +3,7 @@
 // a stack trace, and the server still answers a good review correctly afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyStrict, decodePatch, loadReview, reviewText } from './helpers/fixtures.js';
-import { SERVICE_HOST, certsFromCli } from './helpers/certs.js';
+import { certsFromCli, serving } from './helpers/certs.js';
 import { WebhookProcess, type RequestOptions } from './helpers/webhook-process.js';
 
 const good = loadReview('create-runner-legacy');
@@ -73,8 +73,7 @@ const ALLOWED_UNCHANGED: [string, string, string][] = [
 describe('serve with bad input', () => {
   let server: WebhookProcess;
   beforeAll(async () => {
-    const certs = await certsFromCli();
-    server = await WebhookProcess.start({ cert: certs.cert, key: certs.key, ca: certs.caPem, servername: SERVICE_HOST });
+    server = await WebhookProcess.start(serving(await certsFromCli()));
   });
   afterAll(async () => {
     expect(await server.stop()).toBe(0);

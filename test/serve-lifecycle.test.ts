@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadReview, reviewText } from './helpers/fixtures.js';
-import { SERVICE_HOST, certsFromCli, scratchDir, type CertFiles } from './helpers/certs.js';
+import { SERVICE_HOST, certsFromCli, scratchDir, type CertFiles, serving } from './helpers/certs.js';
 import { runCli } from './helpers/cli.js';
 import { WebhookProcess } from './helpers/webhook-process.js';
 
@@ -52,13 +52,7 @@ describe('keep-alive and slow clients', () => {
   beforeAll(async () => {
     certs = await certsFromCli();
     // Short header timeouts so a slow client is cut within the test's time; keep-alive stays above Node's 5 s.
-    server = await WebhookProcess.start({
-      cert: certs.cert,
-      key: certs.key,
-      ca: certs.caPem,
-      servername: SERVICE_HOST,
-      args: ['--keep-alive-timeout-seconds', '8', '--headers-timeout-seconds', '9'],
-    });
+    server = await WebhookProcess.start(serving(certs, ['--keep-alive-timeout-seconds', '8', '--headers-timeout-seconds', '9']));
   });
   afterAll(async () => {
     await server.stop();
@@ -126,13 +120,7 @@ describe('keep-alive and slow clients', () => {
 describe('graceful shutdown', () => {
   it('on SIGTERM: readiness fails, the in-flight review completes with its patch, and the process exits 0 quickly', async () => {
     const certs = await certsFromCli();
-    const server = await WebhookProcess.start({
-      cert: certs.cert,
-      key: certs.key,
-      ca: certs.caPem,
-      servername: SERVICE_HOST,
-      args: ['--shutdown-delay-seconds', '1', '--shutdown-timeout-seconds', '5'],
-    });
+    const server = await WebhookProcess.start(serving(certs, ['--shutdown-delay-seconds', '1', '--shutdown-timeout-seconds', '5']));
     const body = Buffer.from(goodText);
     const inFlight = new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = httpsRequest(

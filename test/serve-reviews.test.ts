@@ -3,7 +3,7 @@
 // the metrics, and log lines that never carry a pod's secrets.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyStrict, decodePatch, loadReview, reviewText, type REVIEW_FIXTURES } from './helpers/fixtures.js';
-import { SERVICE_HOST, certsFromCli, certsFromOpenssl, type CertFiles } from './helpers/certs.js';
+import { certsFromCli, certsFromOpenssl, type CertFiles, serving } from './helpers/certs.js';
 import { WebhookProcess } from './helpers/webhook-process.js';
 
 const EXPECTED_CHANGES: Record<(typeof REVIEW_FIXTURES)[number], string[]> = {
@@ -21,7 +21,7 @@ describe.each([
   let server: WebhookProcess;
   beforeAll(async () => {
     const certs = await makeCerts();
-    server = await WebhookProcess.start({ cert: certs.cert, key: certs.key, ca: certs.caPem, servername: SERVICE_HOST });
+    server = await WebhookProcess.start(serving(certs));
   });
   afterAll(async () => {
     expect(await server.stop()).toBe(0);
@@ -80,7 +80,7 @@ describe('serve endpoints, metrics and logs', () => {
   let server: WebhookProcess;
   beforeAll(async () => {
     const certs = await certsFromCli();
-    server = await WebhookProcess.start({ cert: certs.cert, key: certs.key, ca: certs.caPem, servername: SERVICE_HOST, args: ['--log-level', 'debug'] });
+    server = await WebhookProcess.start(serving(certs, ['--log-level', 'debug']));
   });
   afterAll(async () => {
     await server.stop();

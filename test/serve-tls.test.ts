@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { connect, type ConnectionOptions } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reviewText } from './helpers/fixtures.js';
-import { NAMESPACE, SERVICE, SERVICE_HOST, certsFromCli, scratchDir, type CertFiles } from './helpers/certs.js';
+import { NAMESPACE, SERVICE, SERVICE_HOST, certsFromCli, scratchDir, type CertFiles, serving } from './helpers/certs.js';
 import { runCli } from './helpers/cli.js';
 import { WebhookProcess, type Reply } from './helpers/webhook-process.js';
 
@@ -60,8 +60,7 @@ function handshake(server: WebhookProcess, options: ConnectionOptions): Promise<
 describe('serve TLS versions and plain HTTP', () => {
   let server: WebhookProcess;
   beforeAll(async () => {
-    const certs = await certsFromCli();
-    server = await WebhookProcess.start({ cert: certs.cert, key: certs.key, ca: certs.caPem, servername: SERVICE_HOST });
+    server = await WebhookProcess.start(serving(await certsFromCli()));
   });
   afterAll(async () => {
     await server.stop();

@@ -44,3 +44,8 @@ export function certsFromOpenssl(dir = scratchDir('openssl')): CertFiles {
   run('x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'ext.cnf', '-out', 'tls.crt');
   return files(dir);
 }
+
+/** Arguments for WebhookProcess.start that serve a certificate set for the Service name. */
+export function serving(certs: CertFiles, args: string[] = []) {
+  return { cert: certs.cert, key: certs.key, ca: certs.caPem, servername: SERVICE_HOST, args };
+}
