@@ -9,8 +9,12 @@ import { runnerPod } from './helpers/pods.js';
 
 const context = { config: defaultConfig };
 
-function legacyReview(edit: (body: Record<string, any>) => void = () => {}) {
-  const body = loadReview('create-runner-legacy') as unknown as Record<string, any>;
+// The tables write values of the wrong type on purpose, so the body is typed loosely.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type MalformedReview = Record<string, any>;
+
+function legacyReview(edit: (body: MalformedReview) => void = () => {}) {
+  const body = loadReview('create-runner-legacy') as unknown as MalformedReview;
   edit(body);
   return body;
 }
@@ -53,7 +57,7 @@ describe('reading an AdmissionReview', () => {
 });
 
 describe('the answer', () => {
-  it.each<[string, (body: Record<string, any>) => void, string]>([
+  it.each<[string, (body: MalformedReview) => void, string]>([
     ['an UPDATE', (b) => (b.request.operation = 'UPDATE'), 'operation UPDATE is not CREATE'],
     ['a DELETE', (b) => (b.request.operation = 'DELETE'), 'operation DELETE is not CREATE'],
     ['a CONNECT to pods/exec', (b) => ((b.request.operation = 'CONNECT'), (b.request.subResource = 'exec')), 'operation CONNECT is not CREATE'],
@@ -131,6 +135,7 @@ describe('the answer', () => {
     expect(warnings).toHaveLength(4);
     for (const warning of warnings) {
       expect(warning.length).toBeLessThan(120);
+      // eslint-disable-next-line no-control-regex -- finding control characters is the point
       expect(warning).not.toMatch(/[\u0000-\u001f\u007f]/);
     }
     expect(warnings[0]).toBe(`runner-defaults: added requests cpu=100m memory=128Mi, limits cpu=1 memory=1Gi to init container "evil??${'x'.repeat(12)}...`);
