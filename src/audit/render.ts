@@ -1,19 +1,19 @@
 // The two faces of an audit: an aligned table a person reads at a glance, and JSON with a stable
 // shape for scripts (README, "Audit: what the webhook did", documents its keys).
-import { CHANGE_NAMES, type ChangeName } from '../rules/types.js';
+import type { ChangeName } from '../rules/types.js';
 import { humanAge } from './age.js';
 import type { AuditSummary, PodRow } from './pod-report.js';
 
 export const AUDIT_FORMATS = ['table', 'json'] as const;
 export type AuditFormat = (typeof AUDIT_FORMATS)[number];
 
-/** One column per default, in the annotation's order. */
-const DEFAULT_COLUMNS: Record<ChangeName, string> = {
-  'init-resources': 'INIT-RESOURCES',
-  'liveness-probe': 'LIVENESS',
-  'readiness-probe': 'READINESS',
-  'restart-policy': 'RESTART-POLICY',
-};
+/** One column per default, in the order DESIGN.md and the README list them. */
+const DEFAULT_COLUMNS: ReadonlyArray<[ChangeName, string]> = [
+  ['readiness-probe', 'READINESS'],
+  ['liveness-probe', 'LIVENESS'],
+  ['restart-policy', 'RESTART-POLICY'],
+  ['init-resources', 'INIT-RESOURCES'],
+];
 
 /** ok: nothing to do; missing: lacks defaults; opted-out: annotated skip; unreadable: the rules cannot read it. */
 export function rowStatus(row: PodRow): string {
@@ -42,10 +42,10 @@ export function summaryLine(summary: AuditSummary): string {
 }
 
 export function renderTable(rows: readonly PodRow[], summary: AuditSummary, nowMs: number): string {
-  const header = ['NAMESPACE', 'NAME', 'AGE', 'STATUS', ...CHANGE_NAMES.map((name) => DEFAULT_COLUMNS[name])];
+  const header = ['NAMESPACE', 'NAME', 'AGE', 'STATUS', ...DEFAULT_COLUMNS.map(([, title]) => title)];
   const lines = [header];
   for (const row of rows) {
-    lines.push([row.namespace, row.name, humanAge(row.createdMs, nowMs), rowStatus(row), ...CHANGE_NAMES.map((name) => defaultCell(row, name))]);
+    lines.push([row.namespace, row.name, humanAge(row.createdMs, nowMs), rowStatus(row), ...DEFAULT_COLUMNS.map(([name]) => defaultCell(row, name))]);
   }
   const widths = header.map((_, column) => lines.reduce((widest, cells) => Math.max(widest, cells[column]?.length ?? 0), 0));
   const text = lines.map((cells) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('   ').trimEnd());
