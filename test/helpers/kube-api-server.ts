@@ -5,7 +5,7 @@
 // trusts the CA. Generic on purpose: pods today, Secrets, webhook configurations or LimitRanges next.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -131,7 +131,7 @@ export async function startKubeApiServer(options: { token?: string; routes?: Rou
   };
 }
 
-function send(res: import('node:http').ServerResponse, response: ApiResponse): void {
+function send(res: ServerResponse, response: ApiResponse): void {
   const text = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
   res.writeHead(response.status ?? 200, { 'Content-Type': 'application/json', ...response.headers });
   res.end(text);
