@@ -139,7 +139,8 @@ function send(res: ServerResponse, response: ApiResponse): void {
 
 export interface KubeconfigOptions {
   server: string;
-  caPem: string;
+  /** The CA to trust; without it the client falls back to the system's trust store. */
+  caPem?: string;
   token: string;
   /** The current context's namespace. */
   namespace?: string;
@@ -153,7 +154,15 @@ export function writeKubeconfig(options: KubeconfigOptions): string {
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'test', cluster: { server: options.server, 'certificate-authority-data': Buffer.from(options.caPem).toString('base64') } }],
+    clusters: [
+      {
+        name: 'test',
+        cluster: {
+          server: options.server,
+          ...(options.caPem ? { 'certificate-authority-data': Buffer.from(options.caPem).toString('base64') } : {}),
+        },
+      },
+    ],
     users: [{ name: 'test-user', user: { token: options.token } }],
     contexts: [{ name: 'test', context: { cluster: 'test', user: 'test-user', ...(options.namespace ? { namespace: options.namespace } : {}) } }],
     'current-context': 'test',
