@@ -29,12 +29,12 @@ async function cluster(pods: Pod[], options: PodListOptions = {}): Promise<Clust
   return { server, kubeconfig: writeKubeconfig({ server: server.url, caPem: server.caPem, token: server.token, namespace: 'team-alpha' }) };
 }
 
-async function audit(kubeconfig: string, options: Partial<AuditOptions> = {}) {
+async function audit(kubeconfig: string, options: Partial<AuditOptions> = {}, progress = false) {
   let stdout = '';
   let stderr = '';
   const code = await runAudit(
     { output: 'table', chunkSize: 2, kubeconfig, ...options },
-    { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), progress: false, now: () => NOW },
+    { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), progress, now: () => NOW },
   );
   return { code, stdout, stderr };
 }
@@ -126,6 +126,18 @@ describe('runner-defaults audit', () => {
     mixed.server.requests.length = 0;
     await audit(mixed.kubeconfig, { config });
     expect(mixed.server.requests[0]?.query.labelSelector).toBe('app=ambient-code-runner,tier notin (batch)');
+  });
+
+  it.each<[string, boolean, number, string]>([
+    ['shows progress on a terminal once a listing runs past one page, and clears it', true, 2, '\r\x1b[K'],
+    ['shows no progress when stderr is not a terminal', false, 2, ''],
+    ['shows no progress for a listing that fits in one page', true, 500, ''],
+  ])('%s', async (_name, progress, chunkSize, last) => {
+    const { stdout, stderr } = await audit(mixed.kubeconfig, { allNamespaces: true, chunkSize }, progress);
+    const shown = stderr.split('\r\x1b[K').filter(Boolean);
+    expect(shown).toStrictEqual(progress && chunkSize === 2 ? ['runner-defaults: audit: 2 pods read…', 'runner-defaults: audit: 4 pods read…', 'runner-defaults: audit: 5 pods read…'] : []);
+    expect(stderr.endsWith(last)).toBe(true);
+    expect(stdout).toContain('\n5 runner pods,');
   });
 
   it.each<[string, () => Pod[], boolean, number]>([
