@@ -2,10 +2,9 @@
 // pages of 500 under a 96 MiB heap limit (the client library alone takes about 30 MiB): it can
 // finish only if it keeps small rows, never pods. (64 MiB also passes, but GC makes it 2-3x slower.)
 // The built CLI runs as a child process; the pods are made on the fly, page by page.
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../src/rules/types.js';
-import { CLI } from './helpers/cli.js';
+import { runCli } from './helpers/cli.js';
 import { compliantByHand, listed, patchedLegacy } from './helpers/cluster-pods.js';
 import { startKubeApiServer, writeKubeconfig, type KubeApiServer } from './helpers/kube-api-server.js';
 import { servePods } from './helpers/pod-list-routes.js';
@@ -38,26 +37,19 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // Reports the child's peak resident memory on stderr as it exits.
-    const report = "data:text/javascript,process.on('exit',()=>process.stderr.write('maxRSS='+process.resourceUsage().maxRSS+'\\n'))";
-    const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_LIMIT_MB}`, '--import', report, CLI, ...args]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Reports the child's peak resident memory on stderr as it exits. */
+const REPORT_RSS = "data:text/javascript,process.on('exit',()=>process.stderr.write('maxRSS='+process.resourceUsage().maxRSS+'\\n'))";
 
 describe('runner-defaults audit on a large cluster', () => {
   it(`reads ${PODS} pods of about 10 KiB in pages of 500 with a ${HEAP_LIMIT_MB} MiB heap, and counts them all`, async () => {
     expect(podJson(0).length).toBeGreaterThan(9_500);
     expect(JSON.parse(podJson(4321))).toStrictEqual(podAt(4321));
     const kubeconfig = writeKubeconfig({ server: server.url, caPem: server.caPem, token: server.token });
-    const { code, stdout, stderr } = await run(['audit', '--kubeconfig', kubeconfig, '-A', '-o', 'json', '--fail-on-missing']);
+    const { code, stdout, stderr } = await runCli(['audit', '--kubeconfig', kubeconfig, '-A', '-o', 'json', '--fail-on-missing'], '', [
+      `--max-old-space-size=${HEAP_LIMIT_MB}`,
+      '--import',
+      REPORT_RSS,
+    ]);
     const maxRss = /maxRSS=(\d+)/.exec(stderr)?.[1];
     console.log(`audit of ${PODS} pods: peak RSS ${Math.round(Number(maxRss) / 1024)} MiB`);
     expect(stderr).toMatch(/^maxRSS=\d+\n$/);
