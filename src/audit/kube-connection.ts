@@ -141,7 +141,9 @@ const REASONS: Record<number, string> = {
   410: 'Gone',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 function describeStatus(code: number, status: KubeStatus | undefined, server: string): string {

@@ -24,6 +24,7 @@ export interface PodRow {
 export function podReport(pod: Pod, context: RuleContext): PodRow {
   const metadata = pod.metadata ?? {};
   const skipped = optedOut(pod);
+  // V1ObjectMeta types it as a Date (what the model classes make); on the wire it is an RFC 3339 string.
   const created = Date.parse(String(metadata.creationTimestamp ?? ''));
   const decision = decide(podCreateRequest((skipped ? withoutSkip(pod) : pod) as Record<string, unknown>), context);
   return {
