@@ -83,11 +83,12 @@ async function get(config: KubeConfig, base: URL, server: string, path: string):
   try {
     await config.applyToHTTPSOptions(options);
   } catch (error) {
-    throw new AuditError(`cannot use the kubeconfig's credentials: ${firstLine((error as Error).message)}`);
+    // An exec plugin that fails, unreadable certificate files, plain http without insecure-skip-tls-verify...
+    throw new AuditError(`cannot use the kubeconfig: ${firstLine((error as Error).message)}`);
   }
   const url = new URL(base.pathname.replace(/\/$/, '') + path, base);
+  // The library's agent matches the scheme (and carries a proxy-url), so only the module differs.
   const plain = url.protocol === 'http:';
-  if (plain) delete options.agent; // the library's agent is an https.Agent
   const { code, text } = await new Promise<{ code: number; text: string }>((resolve, reject) => {
     const request = (plain ? http : https).request(url, options, (response) => {
       const chunks: Buffer[] = [];
