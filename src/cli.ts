@@ -3,6 +3,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from './config.js';
 import { OUTPUT_FORMATS, runMutate, type OutputFormat } from './commands/mutate.js';
+import { runAudit, type AuditOptions } from './commands/audit.js';
+import { AUDIT_FORMATS } from './audit/render.js';
 import { InputError } from './read-document.js';
 import { runServe } from './commands/serve.js';
 import { runCerts, runCertsApply } from './commands/certs.js';
@@ -137,6 +139,25 @@ program
     });
     for (const note of result.notes) process.stderr.write(`runner-defaults: ${note}\n`);
     process.stdout.write(`${result.caBundle}\n`);
+  });
+
+program
+  .command('audit')
+  .description('list runner pods in a cluster: what the webhook added, who opted out, which defaults are missing')
+  .option('-n, --namespace <namespace>', "one namespace; the kubeconfig context's namespace otherwise")
+  .addOption(new Option('-A, --all-namespaces', 'every namespace').conflicts('namespace'))
+  .option('-l, --selector <labels>', "which pods to list (labelSelector); the config's runner selector otherwise")
+  .addOption(new Option('-o, --output <format>', 'a table for people, or JSON for scripts').choices(AUDIT_FORMATS).default('table'))
+  .option('--kubeconfig <file>', 'kubeconfig file; $KUBECONFIG, ~/.kube/config or the in-cluster service account otherwise')
+  .option('--config <file>', 'settings file (YAML or JSON); the embedded defaults otherwise')
+  .option('--fail-on-missing', 'exit 1 when a pod (not opted out) lacks a default')
+  .option('--chunk-size <pods>', 'pods per page of the listing', integer(1, 10_000), 500)
+  .action(async (options: AuditOptions) => {
+    process.exitCode = await runAudit(options, {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+      progress: process.stderr.isTTY === true,
+    });
   });
 
 try {

@@ -46,15 +46,28 @@ function isJson(contentType: string | undefined): boolean {
   return type === 'application/json';
 }
 
-/** Reads the body within the size limit and the deadline. */
+/**
+ * Reads the body within the size limit and the deadline. A refused body is read on and thrown
+ * away, so the client can finish sending and read our answer (closing at once would reset the
+ * connection under it); the deadline still bounds how long that may take.
+ */
 function readBody(req: IncomingMessage, options: ReviewEndpointOptions, deadlineMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
+    let settled = false;
     const timer = setTimeout(() => {
-      reject(new RequestError(408, `the body did not arrive within ${deadlineMs / 1000}s`));
+      if (settled) req.socket.destroy();
+      else reject(new RequestError(408, `the body did not arrive within ${deadlineMs / 1000}s`));
+      settled = true;
     }, deadlineMs);
+    req.once('close', () => clearTimeout(timer));
     getRawBody(req, { limit: options.maxBodyBytes, length: req.headers['content-length'], encoding: 'utf8' }, (error, body) => {
-      clearTimeout(timer);
-      if (!error) return resolve(body);
+      if (settled) return;
+      settled = true;
+      if (!error) {
+        clearTimeout(timer);
+        return resolve(body);
+      }
+      req.resume();
       if (error.type === 'entity.too.large') reject(new RequestError(413, `body larger than ${options.maxBodyBytes} bytes`));
       else if (error.type === 'request.size.invalid') reject(new RequestError(400, 'body length does not match Content-Length'));
       else if (error.type === 'request.aborted') reject(new RequestError(400, 'the client closed the request before the body ended'));
@@ -80,8 +93,6 @@ export function reviewEndpoint(options: ReviewEndpointOptions) {
       if (!isJson(req.headers['content-type'])) {
         throw new RequestError(415, `content type must be application/json, not ${req.headers['content-type'] ?? 'missing'}`);
       }
-      const length = Number(req.headers['content-length']);
-      if (length > options.maxBodyBytes) throw new RequestError(413, `body larger than ${options.maxBodyBytes} bytes`);
       const body = await readBody(req, options, requestDeadlineMs(req.url, options.maxDurationMs));
       const request = readAdmissionReview(parseJson(body));
       const { decision, answer } = review(request, options.context(request));
@@ -91,8 +102,8 @@ export function reviewEndpoint(options: ReviewEndpointOptions) {
       const status = error instanceof RequestError ? error.status : error instanceof BadReviewError ? 400 : 500;
       const message = status === 500 ? 'internal error' : (error as Error).message;
       const headers: Record<string, string> = status === 405 ? { allow: 'POST' } : {};
-      // After a refused or unfinished body the connection's state is unknown: do not reuse it.
-      if (status === 408 || status === 413) headers.connection = 'close';
+      // A body that stopped arriving leaves the connection in an unknown state: do not reuse it.
+      if (status === 408) headers.connection = 'close';
       if (!res.headersSent) send(res, status, { error: message }, headers);
       return { status, error: message };
     }

@@ -3,7 +3,7 @@
 // the API server's idle connections, and a graceful shutdown.
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { AdmissionRequest } from '../admission/request.js';
 import type { RuleContext } from '../rules/types.js';
@@ -97,10 +97,12 @@ export class WebhookServer {
     );
     server.keepAliveTimeout = timeouts.keepAliveMs;
     server.on('tlsClientError', (error) => logger.debug({ err: error.message }, 'TLS handshake failed'));
-    server.on('clientError', (error, socket) => {
-      logger.debug({ err: error.message }, 'malformed HTTP request');
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      else socket.destroy();
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      // What Node does with no listener, plus a debug line: answer if nothing was written yet, then close.
+      const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      logger.debug({ err: error.code ?? error.message }, 'malformed or slow HTTP request');
+      if (socket.writable && (socket as Socket).bytesWritten === 0) socket.write(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      socket.destroy();
     });
     this.server = server;
     server.listen(port, host);

@@ -1,0 +1,171 @@
+// TLS as the API server meets it: certificates from `certs` that openssl and a hostname-checking
+// client accept, TLS 1.2 and 1.3 only, no answer over plain HTTP, and a certificate that rotates
+// when Kubernetes swaps a Secret volume's ..data symlink, with no failed request.
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { connect, type ConnectionOptions } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reviewText } from './helpers/fixtures.js';
+import { NAMESPACE, SERVICE, SERVICE_HOST, certsFromCli, scratchDir, type CertFiles, serving } from './helpers/certs.js';
+import { runCli } from './helpers/cli.js';
+import { WebhookProcess, type Reply } from './helpers/webhook-process.js';
+
+describe('runner-defaults certs', () => {
+  let certs: CertFiles & { caBundle: string };
+  beforeAll(async () => {
+    certs = await certsFromCli();
+  });
+
+  it('writes a pair that openssl verify accepts against the CA', () => {
+    expect(execFileSync('openssl', ['verify', '-CAfile', certs.ca, certs.cert]).toString()).toBe(`${certs.cert}: OK\n`);
+  });
+
+  it('prints the CA as base64 for a caBundle', () => {
+    expect(Buffer.from(certs.caBundle, 'base64').toString()).toBe(readFileSync(certs.ca, 'utf8'));
+  });
+
+  it('names the four Service forms, is for serverAuth only, and uses an RSA key of 2048 bits', () => {
+    const certificate = new X509Certificate(readFileSync(certs.cert));
+    expect(certificate.subjectAltName).toBe(
+      `DNS:${SERVICE}, DNS:${SERVICE}.${NAMESPACE}, DNS:${SERVICE}.${NAMESPACE}.svc, DNS:${SERVICE}.${NAMESPACE}.svc.cluster.local`,
+    );
+    expect(certificate.keyUsage).toStrictEqual(['1.3.6.1.5.5.7.3.1']);
+    expect(certificate.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
+    expect(certificate.checkIssued(new X509Certificate(readFileSync(certs.ca)))).toBe(true);
+    expect(certificate.checkHost(SERVICE_HOST)).toBe(SERVICE_HOST);
+    expect(certificate.checkHost('other.runner-defaults.svc')).toBeUndefined();
+  });
+
+  it('keeps the CA already in the directory when it issues again, so the caBundle stays', async () => {
+    const again = await runCli(['certs', '--service', SERVICE, '--namespace', NAMESPACE, '--out', certs.dir, '--days', '30']);
+    expect(again.code).toBe(0);
+    expect(again.stdout.trim()).toBe(certs.caBundle);
+    expect(again.stderr).toContain('kept the CA already there');
+  });
+});
+
+function handshake(server: WebhookProcess, options: ConnectionOptions): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port: server.port, ca: server.ca, servername: SERVICE_HOST, ...options }, () => {
+      resolve(socket.getProtocol() ?? '');
+      socket.end();
+    });
+    socket.on('error', reject);
+  });
+}
+
+describe('serve TLS versions and plain HTTP', () => {
+  let server: WebhookProcess;
+  beforeAll(async () => {
+    server = await WebhookProcess.start(serving(await certsFromCli()));
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it.each([
+    ['TLSv1.2', 'TLSv1.2'],
+    ['TLSv1.3', 'TLSv1.3'],
+  ] as const)('accepts a client that offers only %s', async (version, protocol) => {
+    expect(await handshake(server, { minVersion: version, maxVersion: version })).toBe(protocol);
+  });
+
+  it.each(['TLSv1', 'TLSv1.1'] as const)('refuses a client that offers only %s, with a protocol_version alert from the server', async (version) => {
+    // SECLEVEL=0 lets this client offer the old versions; the refusal must come from the server.
+    const failure = handshake(server, { minVersion: version, maxVersion: version, ciphers: 'DEFAULT@SECLEVEL=0' });
+    await expect(failure).rejects.toMatchObject({ code: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION' });
+  });
+
+  it('gives no review answer to plain HTTP on its port', async () => {
+    const outcome = await new Promise<string>((resolve) => {
+      const req = httpRequest({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/mutate', headers: { 'content-type': 'application/json' } }, (res) =>
+        resolve(`HTTP ${res.statusCode}`),
+      );
+      req.on('error', (error: NodeJS.ErrnoException) => resolve(`error ${error.code ?? error.message}`));
+      req.end(reviewText('create-runner-legacy'));
+    });
+    expect(outcome).toMatch(/^error (ECONNRESET|EPIPE|HPE_INVALID_CONSTANT|socket hang up)/);
+  });
+});
+
+/** Lays out a directory the way the kubelet mounts a Secret: data in a timestamped dir, ..data -> it, files -> ..data/. */
+function secretVolume(root: string, certs: CertFiles): void {
+  const first = join(root, '..2026_11_28_07_00_00.000000001');
+  mkdirSync(first, { recursive: true });
+  writeFileSync(join(first, 'tls.crt'), readFileSync(certs.cert));
+  writeFileSync(join(first, 'tls.key'), readFileSync(certs.key));
+  symlinkSync('..2026_11_28_07_00_00.000000001', join(root, '..data'));
+  symlinkSync('..data/tls.crt', join(root, 'tls.crt'));
+  symlinkSync('..data/tls.key', join(root, 'tls.key'));
+}
+
+/** Swaps ..data atomically to a new timestamped dir, as the kubelet's AtomicWriter does. */
+function swapSecretVolume(root: string, name: string, cert: Buffer, key: Buffer): void {
+  const next = join(root, name);
+  mkdirSync(next);
+  writeFileSync(join(next, 'tls.crt'), cert);
+  writeFileSync(join(next, 'tls.key'), key);
+  symlinkSync(name, join(root, '..data_tmp'));
+  renameSync(join(root, '..data_tmp'), join(root, '..data'));
+}
+
+const fingerprint = (pem: Buffer) => new X509Certificate(pem).fingerprint256;
+
+describe('certificate rotation through a Secret volume', () => {
+  let server: WebhookProcess;
+  let root: string;
+  let first: CertFiles;
+  beforeAll(async () => {
+    first = await certsFromCli();
+    root = scratchDir('secret-volume');
+    secretVolume(root, first);
+    // A long poll interval: the swap must be caught by the directory watch.
+    server = await WebhookProcess.start({
+      cert: join(root, 'tls.crt'),
+      key: join(root, 'tls.key'),
+      ca: first.caPem,
+      servername: SERVICE_HOST,
+      args: ['--cert-poll-seconds', '600'],
+    });
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('serves the new certificate to new connections within 5 s of the ..data swap, with no failed request meanwhile', async () => {
+    const renewed = await certsFromCli(first.dir); // same CA, new serving certificate
+    const newFingerprint = fingerprint(readFileSync(renewed.cert));
+    expect(newFingerprint).not.toBe(fingerprint(readFileSync(join(root, 'tls.crt'))));
+    const replies: Reply[] = [];
+    let stop = false;
+    const loop = (async () => {
+      while (!stop && replies.length < 5000) replies.push(await server.review(reviewText('create-runner-legacy'), false));
+    })();
+    while (replies.length < 5) await server.review(reviewText('create-runner-current'), false);
+    const swappedAt = Date.now();
+    swapSecretVolume(root, '..2026_11_28_08_00_00.000000002', readFileSync(renewed.cert), readFileSync(renewed.key));
+    await server.waitForLog((line) => line.msg === 'serving certificate reloaded' && line.fingerprint256 === newFingerprint);
+    const count = replies.length;
+    while (replies.length < count + 5) await server.review(reviewText('create-runner-current'), false);
+    stop = true;
+    await loop;
+    expect(Date.now() - swappedAt).toBeLessThan(5000);
+    expect(replies.filter((reply) => reply.status !== 200)).toStrictEqual([]);
+    expect(replies.at(-1)?.fingerprint256).toBe(newFingerprint);
+    expect(replies[0]?.fingerprint256).not.toBe(newFingerprint);
+  });
+
+  it('ignores a mismatched pair with a log line and keeps serving the pair in use', async () => {
+    const inUse = (await server.request({ agent: false })).fingerprint256;
+    const other = await certsFromCli();
+    swapSecretVolume(root, '..2026_11_28_09_00_00.000000003', readFileSync(other.cert), readFileSync(first.key));
+    const warning = await server.waitForLog((line) => line.msg === 'new certificate files ignored; the pair in use stays');
+    expect(warning.reason).toBe('the private key does not belong to the certificate');
+    const reply = await server.request({ agent: false });
+    expect(reply.status).toBe(200);
+    expect(reply.fingerprint256).toBe(inUse);
+  });
+});
