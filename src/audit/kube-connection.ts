@@ -9,7 +9,8 @@
 // or exec plugin the library itself would use.
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { Cluster, KubeConfig } from '@kubernetes/client-node';
+import { KubeError } from '../kube/kube-error.js';
 
 /** A failure the audit reports as one line on stderr and exit code 2. */
 export class AuditError extends Error {}
@@ -46,19 +47,18 @@ const REQUEST_TIMEOUT_MS = 60_000;
 const firstLine = (text: string) => text.split('\n')[0] ?? '';
 
 export async function connect(kubeconfigFile?: string): Promise<Connection> {
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const config: KubeConfig = new KubeConfig();
+  // Loaded on use: @kubernetes/client-node takes a second to load.
+  const { loadKubeConfig } = await import('../kube/kubeconfig.js');
   const source = kubeconfigFile ? `the kubeconfig ${kubeconfigFile}` : 'the kubeconfig';
+  let config: KubeConfig;
+  let cluster: Cluster;
   try {
-    if (kubeconfigFile) config.loadFromFile(kubeconfigFile);
-    else config.loadFromDefault();
+    ({ config, cluster } = loadKubeConfig(kubeconfigFile));
   } catch (error) {
-    // The library reads an empty or shapeless file by dereferencing what is not there.
-    const reason = error instanceof TypeError ? 'it is not a kubeconfig (no clusters, users and contexts)' : firstLine((error as Error).message);
-    throw new AuditError(`cannot load ${source}: ${reason}`);
+    // Audit reports its own failures with exit code 2 (1 means "defaults missing").
+    if (error instanceof KubeError) throw new AuditError(error.message);
+    throw error;
   }
-  const cluster = config.getCurrentCluster();
-  if (!cluster) throw new AuditError(`${source} has no current context with a cluster`);
   const server = cluster.server.replace(/\/+$/, '');
   let url: URL;
   try {

@@ -89,8 +89,8 @@ export function caBundlePatch(configuration: V1MutatingWebhookConfiguration, caB
 }
 
 export async function applyCertificates(options: ApplyOptions): Promise<ApplyResult> {
-  const kubeConfig = loadKubeConfig(options.kubeconfig);
-  const server = kubeConfig.getCurrentCluster()?.server ?? '';
+  const { config: kubeConfig, cluster } = loadKubeConfig(options.kubeconfig);
+  const server = cluster.server;
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const admission = kubeConfig.makeApiClient(AdmissionregistrationV1Api);
   const secretName = `Secret ${options.namespace}/${options.secret}`;

@@ -1,12 +1,13 @@
-// Which cluster the commands that talk to Kubernetes use, and how their API failures read: a
-// --kubeconfig file, or kubectl's loading rules ($KUBECONFIG, ~/.kube/config, then the in-cluster
-// service account); and an API error turned into one line naming the object and the cause.
-import { ApiException, KubeConfig } from '@kubernetes/client-node';
+// Which cluster the commands that talk to Kubernetes (certs --apply, audit) use, and how their API
+// failures read: a --kubeconfig file, or kubectl's loading rules ($KUBECONFIG, ~/.kube/config, then
+// the in-cluster service account); and an API error turned into one line naming the object and the cause.
+import { ApiException, KubeConfig, type Cluster } from '@kubernetes/client-node';
 import { KubeError } from './kube-error.js';
 
 const firstLine = (text: string) => text.split('\n')[0] ?? '';
 
-export function loadKubeConfig(file?: string): KubeConfig {
+/** The kubeconfig to use and its current cluster; a KubeError saying why not otherwise. */
+export function loadKubeConfig(file?: string): { config: KubeConfig; cluster: Cluster } {
   const config = new KubeConfig();
   const source = file ? `the kubeconfig ${file}` : 'the kubeconfig';
   try {
@@ -23,7 +24,7 @@ export function loadKubeConfig(file?: string): KubeConfig {
   if (!file && cluster.name === 'cluster' && cluster.server === 'http://localhost:8080' && config.getCurrentUser()?.name === 'user') {
     throw new KubeError('no kubeconfig found: give --kubeconfig, set $KUBECONFIG, write ~/.kube/config, or run in a pod with a service account token');
   }
-  return config;
+  return { config, cluster };
 }
 
 interface Status {
