@@ -40,7 +40,7 @@ export function runMutate(options: MutateOptions): MutateResult {
   const source = options.file === '-' ? 'standard input' : options.file;
   const request = requestFromDocument(readDocument(options.file), source);
   const { decision } = review(request, { config });
-  const notes = decision.outcome === 'patched' ? decision.details : [`nothing added: ${decision.reason}`];
+  const notes = decision.outcome === 'patched' ? decision.details : [`nothing added: ${decision.reason}`, ...decision.details];
   const stdout =
     options.output === 'patch'
       ? JSON.stringify(decision.patch, null, 2)
