@@ -143,10 +143,10 @@ describe('init-container defaults fitted inside the namespace LimitRanges', () =
 
   it('says in the details (and so in the dry-run warnings) which default it left out and why', () => {
     const { decision } = run(pod(CASES.at(-1)!.initContainers), CASES.at(-1)!.limitRanges);
-    expect(decision.details[0]).toBe(
+    expect(decision.details.at(-1)).toBe(
       'added no cpu to init container "state-sync": no value fits Pod room for the request 750m, Pod room for the limit 500m, existing request 600m (LimitRange pod)',
     );
-    expect(warningsFor(decision)[0]).toMatch(/^runner-defaults: added no cpu to init container "state-sync": .{20,}\.\.\.$/);
+    expect(warningsFor(decision).at(-1)).toMatch(/^runner-defaults: added no cpu to init container "state-sync": .{20,}\.\.\.$/);
   });
 
   it('contradicting LimitRanges (min 2 cpu, max 1 cpu): adds no cpu, says why, and adds no violation of its own', () => {

@@ -20,29 +20,39 @@ interface Additions {
 export const initResources: Rule = (pod, { config, limitRanges }) => {
   const defaults = config.initResources;
   if (!defaults.enabled) return undefined;
+  const fitting = limitRanges !== undefined && limitRanges.length > 0;
   const details: string[] = [];
   const adjustments: LimitRangeAdjustment[] = [];
+  let skipped: LimitRangeAdjustment[] = [];
   let edited = false;
-  (pod.spec?.initContainers ?? []).forEach((container, index) => {
-    const resources = container.resources;
-    const plain = missingAmounts(resources?.requests ?? undefined, resources?.limits ?? undefined, defaults);
-    const found: LimitRangeAdjustment[] = [];
-    const additions = limitRanges && limitRanges.length > 0 ? fitted(pod, index, plain, limitRanges, found) : plain;
-    adjustments.push(...found);
-    const added = describe(additions);
-    const skipped = found.filter((adjustment) => adjustment.action === 'skipped');
-    for (const skip of skipped) details.push(`added no ${skip.resource} to init container "${container.name}": ${skip.reason}`);
-    if (!added) return;
-    edited = true;
-    const target = (container.resources ??= {});
-    for (const side of ['limits', 'requests'] as const) {
-      if (Object.keys(additions[side]).length === 0) continue;
-      const amounts = (target[side] ??= {}) as Amounts;
-      Object.assign(amounts, additions[side]);
-    }
-    const moved = found.some((adjustment) => adjustment.action === 'adjusted');
-    details.push(`added ${added} to init container "${container.name}"${moved ? ' (fitted to the LimitRange)' : ''}`);
-  });
+  // With LimitRanges, what one init container gets can make room for another's (a Pod ratio), so
+  // go round until a round adds nothing: a second review of the patched pod then adds nothing either.
+  for (let round = 0, added = true; added && round < 8; round++) {
+    added = false;
+    skipped = [];
+    (pod.spec?.initContainers ?? []).forEach((container, index) => {
+      const resources = container.resources;
+      const plain = missingAmounts(resources?.requests ?? undefined, resources?.limits ?? undefined, defaults);
+      const found: LimitRangeAdjustment[] = [];
+      const additions = fitting ? fitted(pod, index, plain, limitRanges, found) : plain;
+      skipped.push(...found.filter((adjustment) => adjustment.action === 'skipped'));
+      const text = describe(additions);
+      if (!text) return;
+      added = edited = true;
+      const moved = found.filter((adjustment) => adjustment.action === 'adjusted');
+      adjustments.push(...moved);
+      const target = (container.resources ??= {});
+      for (const side of ['limits', 'requests'] as const) {
+        if (Object.keys(additions[side]).length === 0) continue;
+        const amounts = (target[side] ??= {}) as Amounts;
+        Object.assign(amounts, additions[side]);
+      }
+      details.push(`added ${text} to init container "${container.name}"${moved.length > 0 ? ' (fitted to the LimitRange)' : ''}`);
+    });
+    if (!fitting) break;
+  }
+  adjustments.push(...skipped);
+  for (const skip of skipped) details.push(`added no ${skip.resource} to init container "${skip.container}": ${skip.reason}`);
   if (details.length === 0) return undefined;
   return { name: 'init-resources', details, ...(adjustments.length > 0 ? { adjustments } : {}), ...(edited ? {} : { edited: false }) };
 };

@@ -189,6 +189,8 @@ const clamp = (value: Quantity, low: Bound | undefined, high: Bound | undefined)
 const ratioFits = (request: Quantity, limit: Quantity, ratio: Bound | undefined) =>
   !ratio || (!isZero(request) && !isZero(limit) && compareQuantities(divideQuantities(limit, request), ratio.value) <= 0);
 const own = (value: Quantity): Bound => ({ value, from: '' });
+/** Amounts are never negative, whatever room a Pod max leaves. */
+const NONE: Bound = own(ZERO);
 
 /**
  * A request and limit for one resource of one init container, filling only what is missing and
@@ -198,9 +200,9 @@ const own = (value: Quantity): Bound => ({ value, from: '' });
  */
 export function fitPair(existing: Partial<Pair>, plain: Pair, constraints: Constraints, step: Quantity): Fit {
   const { container: bounds, pod } = constraints;
-  const reqLow = bounds.min;
+  const reqLow = lower(bounds.min, NONE);
   const reqHigh = upper(bounds.max, pod.requestCap);
-  const limLow = lower(bounds.min, pod.limitFloor);
+  const limLow = lower(bounds.min, pod.limitFloor, NONE);
   const limHigh = upper(bounds.max, pod.limitCap);
   const ratio = bounds.ratio;
   let { request, limit } = plain;
