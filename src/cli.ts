@@ -30,8 +30,9 @@ program
   .requiredOption('-f, --filename <file>', 'the Pod or AdmissionReview to read, or - for standard input')
   .option('--config <file>', 'settings file (YAML or JSON); the embedded defaults otherwise')
   .addOption(new Option('-o, --output <format>', 'what to print: the patched pod, or the JSON patch').choices(OUTPUT_FORMATS).default('yaml'))
-  .action((options: { filename: string; config?: string; output: OutputFormat }) => {
-    const result = runMutate({ file: options.filename, config: options.config, output: options.output });
+  .option('--limit-ranges <file>', "LimitRanges (YAML or JSON; kubectl get limitranges -o yaml works) to fit the defaults in; those of the pod's namespace apply")
+  .action((options: { filename: string; config?: string; output: OutputFormat; limitRanges?: string }) => {
+    const result = runMutate({ file: options.filename, config: options.config, output: options.output, limitRanges: options.limitRanges });
     for (const note of result.notes) process.stderr.write(`runner-defaults: ${note}\n`);
     process.stdout.write(result.stdout);
   });

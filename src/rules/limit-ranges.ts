@@ -52,8 +52,12 @@ export interface LimitRange {
   spec?: { limits?: LimitRangeItem[] | null } | null;
 }
 
-/** The LimitRanges that apply to a pod in `namespace`: those of that namespace, and any without one. */
+/**
+ * The LimitRanges that apply to a pod in `namespace`: those of that namespace, and any without one.
+ * A pod with no namespace (a bare Pod file) may go anywhere, so every LimitRange applies to it.
+ */
 export function limitRangesFor(limitRanges: readonly LimitRange[], namespace: string): LimitRange[] {
+  if (!namespace) return [...limitRanges];
   return limitRanges.filter((range) => {
     const own = range.metadata?.namespace;
     return !own || own === namespace;
