@@ -1,5 +1,6 @@
-// How audit talks to the API server: the kubeconfig (or the in-cluster service account) gives the
-// server, the namespace and the credentials; each GET returns the response's own JSON.
+// How audit (and serve's LimitRange informer) talk to the API server: the kubeconfig (or the
+// in-cluster service account) gives the server, the namespace and the credentials; each GET
+// returns the response's own JSON.
 //
 // Raw requests, with the KubeConfig's applied TLS and auth, rather than CoreV1Api: in
 // @kubernetes/client-node 1.4.0 a list goes through ObjectSerializer.deserialize into model
@@ -46,17 +47,33 @@ const REQUEST_TIMEOUT_MS = 60_000;
 const firstLine = (text: string) => text.split('\n')[0] ?? '';
 
 export async function connect(kubeconfigFile?: string): Promise<Connection> {
+  return connectWith(await loadKubeConfig(kubeconfigFile), kubeconfigFile);
+}
+
+/**
+ * Loads a kubeconfig: the file given, else the library's default ($KUBECONFIG, ~/.kube/config,
+ * then the in-cluster service account), or the in-cluster service account only with `in-cluster`.
+ */
+export async function loadKubeConfig(kubeconfigFile?: string | 'in-cluster'): Promise<KubeConfig> {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const config: KubeConfig = new KubeConfig();
-  const source = kubeconfigFile ? `the kubeconfig ${kubeconfigFile}` : 'the kubeconfig';
+  const source = kubeconfigFile === 'in-cluster' ? 'the in-cluster service account' : kubeconfigFile ? `the kubeconfig ${kubeconfigFile}` : 'the kubeconfig';
   try {
-    if (kubeconfigFile) config.loadFromFile(kubeconfigFile);
+    if (kubeconfigFile === 'in-cluster') config.loadFromCluster();
+    else if (kubeconfigFile) config.loadFromFile(kubeconfigFile);
     else config.loadFromDefault();
   } catch (error) {
     // The library reads an empty or shapeless file by dereferencing what is not there.
     const reason = error instanceof TypeError ? 'it is not a kubeconfig (no clusters, users and contexts)' : firstLine((error as Error).message);
     throw new AuditError(`cannot load ${source}: ${reason}`);
   }
+  if (!config.getCurrentCluster()) throw new AuditError(`${source} has no current context with a cluster`);
+  return config;
+}
+
+/** A connection through a loaded kubeconfig's current context. */
+export function connectWith(config: KubeConfig, kubeconfigFile?: string): Connection {
+  const source = kubeconfigFile ? `the kubeconfig ${kubeconfigFile}` : 'the kubeconfig';
   const cluster = config.getCurrentCluster();
   if (!cluster) throw new AuditError(`${source} has no current context with a cluster`);
   const server = cluster.server.replace(/\/+$/, '');

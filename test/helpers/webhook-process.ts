@@ -71,9 +71,13 @@ export class WebhookProcess {
    */
   static async start(options: { cert?: string; key?: string; ca?: string | Buffer; servername: string; args?: string[]; cwd?: string }): Promise<WebhookProcess> {
     const tls = options.cert && options.key ? ['--tls-cert', options.cert, '--tls-key', options.key] : [];
+    // Never the in-cluster API server of whatever runs the tests: a test that wants one passes --kubeconfig.
+    const env = { ...process.env };
+    delete env.KUBERNETES_SERVICE_HOST;
     const child = spawn(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', ...tls, ...(options.args ?? [])], {
       stdio: ['ignore', 'pipe', 'pipe'],
       cwd: options.cwd,
+      env,
     });
     const server = new WebhookProcess(child, options.ca ?? '', options.servername);
     const listening = await Promise.race([
