@@ -113,9 +113,11 @@ describe('runner-defaults mutate', () => {
       const { code, stdout, stderr } = await runCli(['mutate', '-f', legacy, '--limit-ranges', kubectlList, '-o', 'json']);
       expect(code).toBe(0);
       expect(initResources(stdout)).toStrictEqual({ limits: { cpu: '1', memory: '512Mi' }, requests: { cpu: '250m', memory: '128Mi' } });
-      expect(stderr.split('\n')[0]).toBe(
-        'runner-defaults: added requests cpu=250m memory=128Mi, limits cpu=1 memory=512Mi to init container "init-hydrate" (fitted to the LimitRange)',
-      );
+      expect(stderr.split('\n').slice(0, 3)).toStrictEqual([
+        'runner-defaults: added requests cpu=250m memory=128Mi, limits cpu=1 memory=512Mi to init container "init-hydrate"',
+        'runner-defaults: fitted cpu of init container "init-hydrate" to the LimitRange: request 100m -> 250m',
+        'runner-defaults: fitted memory of init container "init-hydrate" to the LimitRange: limit 1Gi -> 512Mi',
+      ]);
       const ranges = parseYaml(readFileSync(kubectlList, 'utf8')).items;
       const initOnly = (pod: CheckPod) => ({ spec: { initContainers: pod.spec.initContainers } });
       expect(limitRangeViolations(initOnly(JSON.parse(stdout)), ranges)).toEqual([]);
@@ -134,7 +136,7 @@ describe('runner-defaults mutate', () => {
       const { code, stdout, stderr } = await runCli(['mutate', '-f', legacy, '--limit-ranges', file, '-o', 'json']);
       expect(code).toBe(0);
       expect(initResources(stdout)).toStrictEqual({ limits: { cpu: '1', memory: '768Mi' }, requests: { cpu: '500m', memory: '128Mi' } });
-      expect(stderr).toContain('(fitted to the LimitRange)');
+      expect(stderr).toContain('runner-defaults: fitted memory of init container "init-hydrate" to the LimitRange: limit 1Gi -> 768Mi\n');
     });
 
     it('says on stderr which default no value fits, and leaves it out', async () => {

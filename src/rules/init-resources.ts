@@ -47,7 +47,8 @@ export const initResources: Rule = (pod, { config, limitRanges }) => {
         const amounts = (target[side] ??= {}) as Amounts;
         Object.assign(amounts, additions[side]);
       }
-      details.push(`added ${text} to init container "${container.name}"${moved.length > 0 ? ' (fitted to the LimitRange)' : ''}`);
+      details.push(`added ${text} to init container "${container.name}"`);
+      for (const move of moved) details.push(`fitted ${move.resource} of init container "${container.name}" to the LimitRange: ${move.reason}`);
     });
     if (!fitting) break;
   }
