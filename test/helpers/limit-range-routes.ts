@@ -29,6 +29,7 @@ export class LimitRangeApi {
   constructor(server: KubeApiServer, initial: LimitRange[] = []) {
     for (const range of initial) this.store('ADDED', range, false);
     server.route('GET', /^\/api\/v1\/limitranges$/, (request) => (request.url.searchParams.get('watch') === 'true' ? this.watch(request) : this.list()));
+    server.route('GET', /^\/api\/v1\/namespaces\/([^/]+)\/limitranges$/, (request) => this.list(decodeURIComponent(request.match[1] ?? '')));
   }
 
   /** Open watch connections right now. */
@@ -84,9 +85,10 @@ export class LimitRangeApi {
     if (notify) for (const res of this.watchers) res.write(line(event));
   }
 
-  private list(): ApiResponse {
+  private list(namespace?: string): ApiResponse {
     this.lists += 1;
-    return { body: { kind: 'LimitRangeList', apiVersion: 'v1', metadata: { resourceVersion: String(this.resourceVersion) }, items: [...this.objects.values()] } };
+    const items = [...this.objects.values()].filter((range) => namespace === undefined || range.metadata?.namespace === namespace);
+    return { body: { kind: 'LimitRangeList', apiVersion: 'v1', metadata: { resourceVersion: String(this.resourceVersion) }, items } };
   }
 
   private watch(request: ApiRequest): ApiResponse {
