@@ -2,9 +2,8 @@
 // them (`kubectl get limitranges -o yaml` output as it is), or several YAML documents of any of
 // these. A file that holds something else, or a LimitRange the API server would refuse for a
 // bad quantity, is an InputError with a one-line reason.
-import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { InputError } from './read-document.js';
+import { InputError, readText } from './read-document.js';
 import { isQuantity } from './rules/quantity.js';
 import type { LimitRange } from './rules/limit-ranges.js';
 
@@ -13,14 +12,7 @@ const isObject = (value: unknown): value is Json => typeof value === 'object' &&
 const BOUNDS = ['min', 'max', 'maxLimitRequestRatio', 'default', 'defaultRequest'] as const;
 
 export function loadLimitRanges(file: string): LimitRange[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException;
-    throw new InputError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : message}`);
-  }
-  const documents = parseAllDocuments(text, { uniqueKeys: true });
+  const documents = parseAllDocuments(readText(file), { uniqueKeys: true });
   const list = Array.isArray(documents) ? documents : [documents];
   const ranges: LimitRange[] = [];
   list.forEach((document, index) => {
