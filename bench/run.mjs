@@ -2,6 +2,7 @@
 // figures go to bench/results/ (ignored by git). Not part of `npm test`.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchReviewCore } from './review-core.mjs';
+import { benchServerLoad } from './server-load.mjs';
 
 const results = { date: new Date().toISOString(), node: process.version };
 
@@ -11,6 +12,22 @@ console.log(`review core, runner-legacy (${core.bodyBytes} bytes), one core:`);
 console.log(`  JSON.parse only (floor)          ${core.parseOnlyPerSecond.toLocaleString('en')} reviews/s  (${core.parseMicroseconds} us each)`);
 console.log(`  parse + rules + patch + encode   ${core.fullReviewPerSecond.toLocaleString('en')} reviews/s`);
 console.log(`  rules + patch + encode alone     ${core.rulesAndPatchMicroseconds} us a review (${(core.rulesAndPatchMicroseconds / core.parseMicroseconds).toFixed(2)} x the parse)`);
+
+const rulesAlonePerSecond = Math.round(1e6 / core.rulesAndPatchMicroseconds);
+console.log(`  rules + patch + encode alone     ${rulesAlonePerSecond.toLocaleString('en')} reviews/s on one core (target: at least 20,000)`);
+
+console.log('\nserver over HTTPS, runner-legacy review, autocannon on keep-alive connections (medians of alternating runs):');
+results.serverLoad = await benchServerLoad();
+const load = results.serverLoad;
+const row = (name) => {
+  const saturation = load.saturation[name];
+  const fixed = load.fixedRate[name];
+  return `  ${name.padEnd(16)} ${String(saturation.requestsPerSecond).padStart(6)} req/s (runs ${saturation.runs.join(', ')}; errors ${saturation.errors})   p50 ${fixed.p50Ms} ms  p99 ${fixed.p99Ms} ms at ${load.rate} req/s (errors ${fixed.errors})`;
+};
+console.log(row('baseline'));
+console.log(row('runner-defaults'));
+console.log(`  throughput ratio ${load.throughputRatio} (target: at least 0.8)   p99 ratio ${load.p99Ratio} (target: at most 1.5)`);
+console.log(`  resident memory: ${load.memory.startMb} MB at start, ${load.memory.after20kMb} MB after 20,000 reviews, ${load.memory.after100kMb} MB after 100,000 (growth ${load.memory.growthPercent}%, target: at most 10%)`);
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 const file = new URL(`./results/bench-${results.date.replace(/[:.]/g, '-')}.json`, import.meta.url);

@@ -7,7 +7,9 @@ import { runAudit, type AuditOptions } from './commands/audit.js';
 import { AUDIT_FORMATS } from './audit/render.js';
 import { InputError } from './read-document.js';
 import { runServe } from './commands/serve.js';
-import { runCerts } from './commands/certs.js';
+import { runCerts, runCertsApply } from './commands/certs.js';
+import { KubeError } from './kube/kube-error.js';
+import { DEFAULT_SECRET, DEFAULT_WEBHOOK_CONFIG } from './tls/certificate-files.js';
 import { LOG_LEVELS, type LogLevel } from './server/logger.js';
 import { CertificateError } from './tls/certificate-watcher.js';
 
@@ -89,19 +91,61 @@ function dnsLabel(text: string): string {
   return text;
 }
 
+/** A Kubernetes object name (a DNS subdomain), such as a Secret's or a webhook configuration's. */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+function dnsSubdomain(text: string): string {
+  if (text.length > 253 || !DNS_SUBDOMAIN.test(text)) throw new InvalidArgumentError('must be a Kubernetes object name (lower-case letters, digits, - and .)');
+  return text;
+}
+
+interface CertsCommandOptions {
+  service: string;
+  namespace: string;
+  out?: string;
+  days: number;
+  apply?: boolean;
+  webhookConfig?: string;
+  secret?: string;
+  kubeconfig?: string;
+  rotate?: boolean;
+}
+
 program
   .command('certs')
   .description("make a CA and a serving certificate for the webhook's Service; print the CA as base64 for caBundle")
   .requiredOption('--service <name>', 'the Service the API server calls', dnsLabel)
-  .requiredOption('--namespace <namespace>', "the Service's namespace", dnsLabel)
-  .requiredOption('--out <dir>', 'where to write ca.crt, ca.key, tls.crt and tls.key (a CA already there is kept)')
+  .requiredOption('--namespace <namespace>', "the Service's namespace (and the Secret's, with --apply)", dnsLabel)
+  .option('--out <dir>', 'where to write ca.crt, ca.key, tls.crt and tls.key (a CA already there is kept); optional with --apply')
   .option('--days <days>', 'how long the serving certificate is valid', integer(1, 3650), 365)
-  .action((options: { service: string; namespace: string; out: string; days: number }) => {
-    const result = runCerts(options);
-    process.stderr.write(
-      `runner-defaults: wrote ${Object.values(result.files).join(', ')} (${result.reusedCa ? 'kept the CA already there' : 'new CA'}); ` +
-        `serving names ${options.service}.${options.namespace}.svc and its short and long forms. caBundle:\n`,
-    );
+  .option('--apply', 'keep them in the cluster instead: create or update the TLS Secret and set the caBundle of every webhook in the configuration')
+  .option('--webhook-config <name>', `with --apply: the MutatingWebhookConfiguration (default ${DEFAULT_WEBHOOK_CONFIG})`, dnsSubdomain)
+  .option('--secret <name>', `with --apply: the kubernetes.io/tls Secret, in --namespace (default ${DEFAULT_SECRET})`, dnsSubdomain)
+  .option('--kubeconfig <file>', 'with --apply: kubeconfig file; $KUBECONFIG, ~/.kube/config or the in-cluster service account otherwise')
+  .option('--rotate', 'make a new CA and serving certificate even when the ones there are still good')
+  .action(async (options: CertsCommandOptions, command: Command) => {
+    if (!options.apply) {
+      const misplaced = (['webhookConfig', 'secret', 'kubeconfig'] as const).find((key) => options[key] !== undefined);
+      if (misplaced) command.error(`error: --${misplaced.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)} goes with --apply`, { exitCode: 2 });
+      if (!options.out) return command.error("error: required option '--out <dir>' not specified (or give --apply)", { exitCode: 2 });
+      const result = runCerts({ service: options.service, namespace: options.namespace, out: options.out, days: options.days, rotate: options.rotate });
+      process.stderr.write(
+        `runner-defaults: wrote ${Object.values(result.files).join(', ')} (${result.reusedCa ? 'kept the CA already there' : 'new CA'}); ` +
+          `serving names ${options.service}.${options.namespace}.svc and its short and long forms. caBundle:\n`,
+      );
+      process.stdout.write(`${result.caBundle}\n`);
+      return;
+    }
+    const result = await runCertsApply({
+      service: options.service,
+      namespace: options.namespace,
+      secret: options.secret ?? DEFAULT_SECRET,
+      webhookConfig: options.webhookConfig ?? DEFAULT_WEBHOOK_CONFIG,
+      days: options.days,
+      rotate: options.rotate ?? false,
+      kubeconfig: options.kubeconfig,
+      out: options.out,
+    });
+    for (const note of result.notes) process.stderr.write(`runner-defaults: ${note}\n`);
     process.stdout.write(`${result.caBundle}\n`);
   });
 
@@ -127,7 +171,7 @@ program
 try {
   await program.parseAsync();
 } catch (error) {
-  if (error instanceof InputError || error instanceof ConfigError || error instanceof CertificateError) {
+  if (error instanceof InputError || error instanceof ConfigError || error instanceof CertificateError || error instanceof KubeError) {
     process.stderr.write(`runner-defaults: ${error.message}\n`);
     process.exit(1);
   }

@@ -68,6 +68,11 @@ const ALLOWED_UNCHANGED: [string, string, string][] = [
   ['labels as numbers', withField('object', { metadata: { labels: { app: 7 } }, spec: {} }), 'cannot read pod: metadata.labels.app is not a string'],
   ['a ports list of strings', withField('object', { spec: { containers: [{ name: 'ambient-code-runner', ports: ['agui'] }] } }), 'cannot read pod: spec.containers[0].ports[0] is not an object'],
   ['an UPDATE', withField('operation', 'UPDATE'), 'operation UPDATE is not CREATE'],
+  ['metadata as a string', withField('object', { ...good.request.object, metadata: 'runner' }), 'cannot read pod: metadata is not an object'],
+  ['spec as a list', withField('object', { ...good.request.object, spec: [] }), 'cannot read pod: spec is not an object'],
+  ['initContainers as an object', withField('object', { ...good.request.object, spec: { containers: [], initContainers: {} } }), 'cannot read pod: spec.initContainers is not a list'],
+  ['an ownerReference that is a number', withField('object', { ...good.request.object, metadata: { ownerReferences: [7] } }), 'cannot read pod: metadata.ownerReferences[0] is not an object'],
+  ['a restartPolicy that is a number', withField('object', { ...good.request.object, spec: { ...good.request.object.spec, restartPolicy: 1 } }), 'cannot read pod: spec.restartPolicy is not a string'],
 ];
 
 describe('serve with bad input', () => {
@@ -102,6 +107,9 @@ describe('serve with bad input', () => {
     ['a uid in unicode, echoed exactly', withField('uid', 'ünïcødé-✓-uid'), 'ünïcødé-✓-uid'],
     ['duplicate keys, the last one winning as in JSON.parse', goodText.replace('"kind": "AdmissionReview"', '"kind": "Pod", "kind": "AdmissionReview"'), good.request.uid],
     ['a pod name that is a number', withField('object', { ...good.request.object, metadata: { ...good.request.object.metadata, name: 5 } }), good.request.uid],
+    ['a uid of a million characters', withField('uid', 'u'.repeat(1_000_000)), 'u'.repeat(1_000_000)],
+    ['an annotation value of 3 MiB', withField('object', { ...good.request.object, metadata: { ...good.request.object.metadata, annotations: { big: 'x'.repeat(3 * 1024 * 1024) } } }), good.request.uid],
+    ['container names in unicode', withField('object', { ...good.request.object, spec: { ...good.request.object.spec, initContainers: [{ name: 'ïnït-✓' }] } }), good.request.uid],
   ])('answers a review with %s', async (_name, body, uid) => {
     const reply = await server.review(body);
     expect(reply.status).toBe(200);

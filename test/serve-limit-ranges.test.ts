@@ -25,7 +25,7 @@ async function startServe(args: string[]): Promise<WebhookProcess> {
 }
 
 /** The init container's resources in the pod the webhook's patch gives, for a fresh uid each time. */
-async function initResources(server: WebhookProcess, dryRun = false): Promise<{ resources: unknown; warnings: string[] }> {
+async function initResources(server: WebhookProcess, dryRun = false): Promise<{ resources: unknown; warnings: string[]; uid: string }> {
   const review: ReviewFixture = loadReview('create-runner-legacy');
   review.request.uid = `uid-${Math.random().toString(16).slice(2)}`;
   review.request.dryRun = dryRun;
@@ -33,7 +33,7 @@ async function initResources(server: WebhookProcess, dryRun = false): Promise<{ 
   expect(reply.status).toBe(200);
   const { response } = JSON.parse(reply.body);
   const patched = applyStrict(review.request.object, decodePatch(response.patch));
-  return { resources: patched.spec?.initContainers?.[0]?.resources, warnings: response.warnings ?? [] };
+  return { resources: patched.spec?.initContainers?.[0]?.resources, warnings: response.warnings ?? [], uid: review.request.uid };
 }
 
 /** Polls until the webhook's answer has these init-container resources, or fails at the deadline. */
@@ -126,7 +126,7 @@ describe('serve follows the LimitRanges of the API server', () => {
   it('never restarted, counts adjustments in its metric, and names them in the log line and dry-run warnings', async () => {
     expect(server.child.pid).toBe(pid);
     expect(server.child.exitCode).toBeNull();
-    const { warnings } = await initResources(server, true);
+    const { warnings, uid } = await initResources(server, true);
     expect(warnings.slice(0, 2)).toStrictEqual([
       'runner-defaults: added requests cpu=100m memory=128Mi, limits cpu=800m memory=1Gi to init container "init-hydrate"',
       'runner-defaults: fitted cpu of init container "init-hydrate" to the LimitRange: limit 1 -> 800m',
@@ -135,7 +135,7 @@ describe('serve follows the LimitRanges of the API server', () => {
     const adjusted = Number(/runner_defaults_limit_range_adjustments_total\{action="adjusted",resource="cpu"\} (\d+)/.exec(metrics)?.[1]);
     expect(adjusted).toBeGreaterThan(5);
     expect(metrics).toContain('runner_defaults_limit_range_adjustments_total{action="skipped",resource="memory"} 0');
-    const line = server.logs.findLast((entry) => entry.msg === 'review');
+    const line = await server.waitForLog((entry) => entry.msg === 'review' && entry.uid === uid);
     expect(line?.limitRange).toStrictEqual(['adjusted cpu of init container "init-hydrate": limit 1 -> 800m']);
   });
 });

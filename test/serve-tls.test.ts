@@ -3,12 +3,13 @@
 // when Kubernetes swaps a Secret volume's ..data symlink, with no failed request.
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { connect, type ConnectionOptions } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reviewText } from './helpers/fixtures.js';
+import { secretVolume, swapSecretVolume } from './helpers/secret-volume.js';
 import { NAMESPACE, SERVICE, SERVICE_HOST, certsFromCli, scratchDir, type CertFiles, serving } from './helpers/certs.js';
 import { runCli } from './helpers/cli.js';
 import { WebhookProcess, type Reply } from './helpers/webhook-process.js';
@@ -90,27 +91,6 @@ describe('serve TLS versions and plain HTTP', () => {
     expect(outcome).toMatch(/^error (ECONNRESET|EPIPE|HPE_INVALID_CONSTANT|socket hang up)/);
   });
 });
-
-/** Lays out a directory the way the kubelet mounts a Secret: data in a timestamped dir, ..data -> it, files -> ..data/. */
-function secretVolume(root: string, certs: CertFiles): void {
-  const first = join(root, '..2026_11_28_07_00_00.000000001');
-  mkdirSync(first, { recursive: true });
-  writeFileSync(join(first, 'tls.crt'), readFileSync(certs.cert));
-  writeFileSync(join(first, 'tls.key'), readFileSync(certs.key));
-  symlinkSync('..2026_11_28_07_00_00.000000001', join(root, '..data'));
-  symlinkSync('..data/tls.crt', join(root, 'tls.crt'));
-  symlinkSync('..data/tls.key', join(root, 'tls.key'));
-}
-
-/** Swaps ..data atomically to a new timestamped dir, as the kubelet's AtomicWriter does. */
-function swapSecretVolume(root: string, name: string, cert: Buffer, key: Buffer): void {
-  const next = join(root, name);
-  mkdirSync(next);
-  writeFileSync(join(next, 'tls.crt'), cert);
-  writeFileSync(join(next, 'tls.key'), key);
-  symlinkSync(name, join(root, '..data_tmp'));
-  renameSync(join(root, '..data_tmp'), join(root, '..data'));
-}
 
 const fingerprint = (pem: Buffer) => new X509Certificate(pem).fingerprint256;
 

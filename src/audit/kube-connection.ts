@@ -1,6 +1,5 @@
-// How audit (and serve's LimitRange informer) talk to the API server: the kubeconfig (or the
-// in-cluster service account) gives the server, the namespace and the credentials; each GET
-// returns the response's own JSON.
+// How audit talks to the API server: the kubeconfig (or the in-cluster service account) gives the
+// server, the namespace and the credentials; each GET returns the response's own JSON.
 //
 // Raw requests, with the KubeConfig's applied TLS and auth, rather than CoreV1Api: in
 // @kubernetes/client-node 1.4.0 a list goes through ObjectSerializer.deserialize into model
@@ -11,6 +10,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeError } from '../kube/kube-error.js';
 
 /** A failure the audit reports as one line on stderr and exit code 2. */
 export class AuditError extends Error {}
@@ -47,31 +47,20 @@ const REQUEST_TIMEOUT_MS = 60_000;
 const firstLine = (text: string) => text.split('\n')[0] ?? '';
 
 export async function connect(kubeconfigFile?: string): Promise<Connection> {
-  return connectWith(await loadKubeConfig(kubeconfigFile), kubeconfigFile);
-}
-
-/**
- * Loads a kubeconfig: the file given, else the library's default ($KUBECONFIG, ~/.kube/config,
- * then the in-cluster service account), or the in-cluster service account only with `in-cluster`.
- */
-export async function loadKubeConfig(kubeconfigFile?: string | 'in-cluster'): Promise<KubeConfig> {
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const config: KubeConfig = new KubeConfig();
-  const source = kubeconfigFile === 'in-cluster' ? 'the in-cluster service account' : kubeconfigFile ? `the kubeconfig ${kubeconfigFile}` : 'the kubeconfig';
+  // Loaded on use: @kubernetes/client-node takes a second to load.
+  const { loadKubeConfig } = await import('../kube/kubeconfig.js');
+  let config: KubeConfig;
   try {
-    if (kubeconfigFile === 'in-cluster') config.loadFromCluster();
-    else if (kubeconfigFile) config.loadFromFile(kubeconfigFile);
-    else config.loadFromDefault();
+    ({ config } = loadKubeConfig(kubeconfigFile));
   } catch (error) {
-    // The library reads an empty or shapeless file by dereferencing what is not there.
-    const reason = error instanceof TypeError ? 'it is not a kubeconfig (no clusters, users and contexts)' : firstLine((error as Error).message);
-    throw new AuditError(`cannot load ${source}: ${reason}`);
+    // Audit reports its own failures with exit code 2 (1 means "defaults missing").
+    if (error instanceof KubeError) throw new AuditError(error.message);
+    throw error;
   }
-  if (!config.getCurrentCluster()) throw new AuditError(`${source} has no current context with a cluster`);
-  return config;
+  return connectWith(config, kubeconfigFile);
 }
 
-/** A connection through a loaded kubeconfig's current context. */
+/** A connection through a loaded kubeconfig's current context (audit, and serve's LimitRange informer). */
 export function connectWith(config: KubeConfig, kubeconfigFile?: string): Connection {
   const source = kubeconfigFile ? `the kubeconfig ${kubeconfigFile}` : 'the kubeconfig';
   const cluster = config.getCurrentCluster();

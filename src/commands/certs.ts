@@ -1,14 +1,18 @@
 // `runner-defaults certs`: a CA and a serving certificate for the webhook's Service, written as
 // ca.crt, ca.key, tls.crt and tls.key, and the base64 CA printed for the webhook's caBundle.
 // A CA already in the directory is kept, so a re-issued certificate needs no caBundle change.
+// With --apply it is the cluster's caBundle bootstrap instead (src/kube/ca-bootstrap.ts).
 import { certificatePaths, issueCertificateSet, readCertificateAuthority, writeCertificateSet } from '../tls/certificate-files.js';
 import { serviceDnsNames } from '../tls/certificates.js';
+import type { ApplyOptions } from '../kube/ca-bootstrap.js';
 
 export interface CertsOptions {
   service: string;
   namespace: string;
   out: string;
   days: number;
+  /** Make a new CA even when the directory has one. */
+  rotate?: boolean;
 }
 
 export interface CertsResult {
@@ -18,8 +22,38 @@ export interface CertsResult {
 }
 
 export function runCerts(options: CertsOptions): CertsResult {
-  const existing = readCertificateAuthority(options.out);
+  const existing = options.rotate ? undefined : readCertificateAuthority(options.out);
   const set = issueCertificateSet(serviceDnsNames(options.service, options.namespace), options.days, existing);
   writeCertificateSet(options.out, set);
   return { caBundle: Buffer.from(set.ca.certificate).toString('base64'), files: certificatePaths(options.out), reusedCa: existing !== undefined };
+}
+
+export interface CertsApplyResult {
+  caBundle: string;
+  /** One line each for the person running it: what happened to the Secret and to the caBundle. */
+  notes: string[];
+}
+
+/** The caBundle bootstrap; with `out`, the same four files are written there too. */
+export async function runCertsApply(options: ApplyOptions & { out?: string }): Promise<CertsApplyResult> {
+  // Loaded here, not at the top: @kubernetes/client-node takes a second to load, and only --apply uses it.
+  const { applyCertificates } = await import('../kube/ca-bootstrap.js');
+  const result = await applyCertificates(options);
+  const { plan } = result;
+  const made = [plan.newCa && 'new CA', plan.newServing && 'new serving certificate'].filter(Boolean).join(', ');
+  const secret = `Secret ${options.namespace}/${options.secret}`;
+  const notes = [
+    result.secret === 'unchanged'
+      ? `${secret} unchanged: its CA and serving certificate are good`
+      : `${secret} ${result.secret}: ${made}${plan.newCa ? '' : ' (kept the CA)'}${result.secret === 'updated' && plan.reason ? ` (${plan.reason})` : ''}`,
+    result.webhooksPatched > 0
+      ? `MutatingWebhookConfiguration ${options.webhookConfig}: caBundle set on ${result.webhooksPatched} of ${result.webhooks} webhooks` +
+        (result.keptPreviousCa ? '; it trusts the previous CA too until you run certs --apply again, once the pods have reloaded the new certificate' : '')
+      : `MutatingWebhookConfiguration ${options.webhookConfig}: caBundle already current on all ${result.webhooks} webhooks`,
+  ];
+  if (options.out) {
+    writeCertificateSet(options.out, plan.set);
+    notes.push(`wrote ${Object.values(certificatePaths(options.out)).join(', ')}`);
+  }
+  return { caBundle: result.caBundle, notes };
 }

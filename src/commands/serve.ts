@@ -3,10 +3,9 @@
 // memory and fits the init-container defaults inside them; without, it says so in one line.
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { AuditError, loadKubeConfig } from '../audit/kube-connection.js';
 import { loadConfig } from '../config.js';
 import type { AdmissionRequest } from '../admission/request.js';
-import { InputError } from '../read-document.js';
+import { KubeError } from '../kube/kube-error.js';
 import type { RuleContext } from '../rules/types.js';
 import { LimitRangeInformer } from '../server/limit-range-informer.js';
 import { createLogger, type LogLevel } from '../server/logger.js';
@@ -83,17 +82,19 @@ async function startLimitRanges(options: ServeOptions, logger: Logger): Promise<
     logger.info('LimitRanges are not consulted (--no-limit-ranges): init containers get the plain defaults');
     return undefined;
   }
-  const source = options.kubeconfig ?? (process.env.KUBERNETES_SERVICE_HOST ? 'in-cluster' : undefined);
-  if (!source) {
+  if (!options.kubeconfig && !process.env.KUBERNETES_SERVICE_HOST) {
     logger.info('no API server access (not in a cluster, no --kubeconfig): LimitRanges are not consulted; init containers get the plain defaults');
     return undefined;
   }
+  // Loaded on use: @kubernetes/client-node takes a second to load. In a cluster, with no
+  // --kubeconfig, kubectl's loading rules end at the pod's service account.
+  const { loadKubeConfig } = await import('../kube/kubeconfig.js');
   let kubeConfig;
   try {
-    kubeConfig = await loadKubeConfig(source);
+    kubeConfig = loadKubeConfig(options.kubeconfig).config;
   } catch (error) {
-    if (!(error instanceof AuditError)) throw error;
-    if (options.kubeconfig) throw new InputError(error.message);
+    if (!(error instanceof KubeError)) throw error;
+    if (options.kubeconfig) throw error; // the CLI prints it as one line and exits 1
     logger.warn({ err: error.message }, 'no API server access: LimitRanges are not consulted; init containers get the plain defaults');
     return undefined;
   }

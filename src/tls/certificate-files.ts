@@ -12,6 +12,9 @@ export interface CertificateSet {
 export const CA_DAYS = 3650;
 export const DEFAULT_SERVICE = 'runner-defaults';
 export const DEFAULT_NAMESPACE = 'runner-defaults';
+/** The Secret and the MutatingWebhookConfiguration that `certs --apply` writes by default (deploy/ names them so). */
+export const DEFAULT_SECRET = 'runner-defaults-tls';
+export const DEFAULT_WEBHOOK_CONFIG = 'runner-defaults';
 
 export function certificatePaths(directory: string) {
   return {

@@ -1,0 +1,25 @@
+# The runner-defaults image: `node dist/cli.js serve` as a non-root user, with production
+# dependencies only. Build: docker build -t REGISTRY/runner-defaults:TAG .
+# (Not built in this repository's CI, which has no container engine.)
+
+# 1. Build: every dependency, then TypeScript to dist/.
+FROM node:22-alpine AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# 2. Run: production dependencies and dist/ only.
+FROM node:22-alpine
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# Numeric, so Kubernetes' runAsNonRoot can check it; the same as deploy/'s runAsUser.
+USER 65532:65532
+EXPOSE 10250
+ENTRYPOINT ["node", "dist/cli.js"]
+CMD ["serve"]

@@ -1,0 +1,122 @@
+// Benchmark: runner-defaults serve against a bare node:https baseline, side by side in one run,
+// same certificate, same request (the runner-legacy review), with autocannon over keep-alive
+// connections: throughput at saturation, latency at a fixed modest rate, and resident memory.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import { issueCertificateSet, writeCertificateSet, certificatePaths } from '../dist/tls/certificate-files.js';
+
+const BODY = readFileSync(new URL('../test/fixtures/admission/create-runner-legacy.json', import.meta.url), 'utf8');
+const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
+const BASELINE = new URL('./baseline-server.mjs', import.meta.url).pathname;
+
+function certificates() {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-certs-'));
+  writeCertificateSet(dir, issueCertificateSet(['localhost', '127.0.0.1'], 2));
+  return certificatePaths(dir);
+}
+
+/** Starts a server process; resolves once it logs that it listens. Its other output is discarded. */
+async function start(name, args) {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  for await (const line of lines) {
+    const entry = JSON.parse(line);
+    if (entry.msg === 'listening') {
+      lines.close();
+      child.stdout.resume();
+      return { name, child, port: entry.port };
+    }
+  }
+  throw new Error(`${name} exited before listening`);
+}
+
+async function stop(server) {
+  server.child.kill('SIGTERM');
+  await once(server.child, 'exit');
+}
+
+function residentMegabytes(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) / 1024;
+}
+
+/** Runs autocannon against a server and also keeps every response time (autocannon's histogram rounds to whole ms). */
+async function load(server, options) {
+  const times = [];
+  let wrong = 0;
+  const instance = autocannon({
+    url: `https://127.0.0.1:${server.port}/mutate?timeout=10s`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: BODY,
+    tlsOptions: { ca: readFileSync(server.caFile) },
+    servername: 'localhost',
+    ...options,
+  });
+  instance.on('response', (_client, status, _bytes, responseTime) => {
+    times.push(responseTime);
+    if (status !== 200) wrong++;
+  });
+  const result = await instance;
+  times.sort((a, b) => a - b);
+  const percentile = (p) => +(times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))] ?? NaN).toFixed(3);
+  return {
+    requestsPerSecond: Math.round(result.requests.total / result.duration),
+    total: result.requests.total,
+    errors: result.errors + result.timeouts + wrong + result.non2xx,
+    p50Ms: percentile(50),
+    p99Ms: percentile(99),
+  };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+export async function benchServerLoad({ rounds = 3, saturationSeconds = 5, rateSeconds = 8, rate = 200 } = {}) {
+  const files = certificates();
+  const servers = [
+    await start('baseline', [BASELINE, files.certificate, files.key]),
+    await start('runner-defaults', [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--tls-cert', files.certificate, '--tls-key', files.key]),
+  ];
+  for (const server of servers) server.caFile = files.caCertificate;
+  const results = { saturation: {}, fixedRate: {}, memory: {} };
+  try {
+    for (const server of servers) await load(server, { connections: 16, duration: 2 }); // warm-up
+    const saturation = Object.fromEntries(servers.map((server) => [server.name, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const server of servers) saturation[server.name].push(await load(server, { connections: 16, duration: saturationSeconds }));
+    }
+    for (const server of servers) {
+      const runs = saturation[server.name];
+      results.saturation[server.name] = {
+        requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
+        runs: runs.map((run) => run.requestsPerSecond),
+        errors: runs.reduce((sum, run) => sum + run.errors, 0),
+      };
+      results.fixedRate[server.name] = await load(server, { connections: 1, overallRate: rate, duration: rateSeconds });
+    }
+    const webhook = servers[1];
+    const before = residentMegabytes(webhook.child.pid);
+    await load(webhook, { connections: 16, amount: 20_000 });
+    const after20k = residentMegabytes(webhook.child.pid);
+    await load(webhook, { connections: 16, amount: 80_000 });
+    const after100k = residentMegabytes(webhook.child.pid);
+    results.memory = {
+      startMb: +before.toFixed(1),
+      after20kMb: +after20k.toFixed(1),
+      after100kMb: +after100k.toFixed(1),
+      growthPercent: +((after100k / after20k - 1) * 100).toFixed(1),
+    };
+  } finally {
+    for (const server of servers) await stop(server);
+  }
+  const base = results.saturation.baseline.requestsPerSecond;
+  results.throughputRatio = +(results.saturation['runner-defaults'].requestsPerSecond / base).toFixed(2);
+  results.p99Ratio = +(results.fixedRate['runner-defaults'].p99Ms / results.fixedRate.baseline.p99Ms).toFixed(2);
+  results.rate = rate;
+  return results;
+}

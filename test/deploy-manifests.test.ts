@@ -1,0 +1,385 @@
+// deploy/ rendered as kustomize would (the files kustomization.yaml lists, every YAML document in
+// each), then checked three ways: each object against the Kubernetes schema (kubernetes-models),
+// each object for the fields the install relies on, and the set for names that agree with each
+// other and with the bootstrap's defaults. No kustomize or kubectl binary is needed.
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { ClusterRole, type IClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
+import { ClusterRoleBinding, type IClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
+import { Role, type IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import { RoleBinding, type IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
+import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import { Job, type IJob } from 'kubernetes-models/batch/v1/Job';
+import { PodDisruptionBudget, type IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { NetworkPolicy, type INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import {
+  MutatingWebhookConfiguration,
+  type IMutatingWebhookConfiguration,
+} from 'kubernetes-models/admissionregistration.k8s.io/v1/MutatingWebhookConfiguration';
+import { ConfigMap, type IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { Service, type IService } from 'kubernetes-models/v1/Service';
+import { ServiceAccount, type IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import { defaultConfig, parseConfig } from '../src/config.js';
+import { DEFAULT_NAMESPACE, DEFAULT_SECRET, DEFAULT_SERVICE, DEFAULT_WEBHOOK_CONFIG } from '../src/tls/certificate-files.js';
+
+const DEPLOY = fileURLToPath(new URL('../deploy/', import.meta.url));
+const NAMESPACE = 'runner-defaults';
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name?: string; generateName?: string; namespace?: string; labels?: Record<string, string> };
+  [key: string]: unknown;
+}
+
+function readManifests(file: string): Manifest[] {
+  return parseAllDocuments(readFileSync(DEPLOY + file, 'utf8')).map((document) => {
+    if (document.errors.length > 0) throw new Error(`${file}: ${document.errors[0]?.message}`);
+    return document.toJS() as Manifest;
+  });
+}
+
+const kustomization = parse(readFileSync(`${DEPLOY}kustomization.yaml`, 'utf8')) as { kind: string; resources: string[] };
+const rendered = kustomization.resources.flatMap((file) => readManifests(file).map((object) => ({ file, object })));
+const objects = rendered.map(({ object }) => object);
+const [bootstrapJob] = readManifests('bootstrap-job.yaml') as unknown as IJob[];
+
+function one<T>(kind: string): T {
+  const found = objects.filter((object) => object.kind === kind);
+  if (found.length !== 1) throw new Error(`expected one ${kind}, found ${found.length}`);
+  return found[0] as unknown as T;
+}
+
+const deployment = one<IDeployment>('Deployment');
+const service = one<IService>('Service');
+const webhookConfig = one<IMutatingWebhookConfiguration>('MutatingWebhookConfiguration');
+const serviceAccount = one<IServiceAccount>('ServiceAccount');
+const configMap = one<IConfigMap>('ConfigMap');
+const clusterRole = one<IClusterRole>('ClusterRole');
+const clusterRoleBinding = one<IClusterRoleBinding>('ClusterRoleBinding');
+const role = one<IRole>('Role');
+const roleBinding = one<IRoleBinding>('RoleBinding');
+const pdb = one<IPodDisruptionBudget>('PodDisruptionBudget');
+const networkPolicy = one<INetworkPolicy>('NetworkPolicy');
+const podSpec = deployment.spec?.template.spec;
+const container = podSpec?.containers[0] as IContainer;
+const podLabels = deployment.spec?.template.metadata?.labels ?? {};
+
+/** The value of --name=value or --name value in an argument list. */
+function flag(args: readonly string[] | undefined, name: string): string | undefined {
+  const list = args ?? [];
+  const index = list.findIndex((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`));
+  if (index < 0) return undefined;
+  const arg = list[index] as string;
+  return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : list[index + 1];
+}
+
+/** A port given by name or number, resolved against the container's ports. */
+function containerPort(port: number | string | undefined): number | undefined {
+  return typeof port === 'number' ? port : container.ports?.find((candidate) => candidate.name === port)?.containerPort;
+}
+
+const matches = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
+  selector !== undefined && Object.keys(selector).length > 0 && Object.entries(selector).every(([key, value]) => labels[key] === value);
+
+const VALIDATORS: Record<string, (object: unknown) => void> = {
+  Namespace: (object) => new Namespace(object as Namespace).validate(),
+  ServiceAccount: (object) => new ServiceAccount(object as IServiceAccount).validate(),
+  ClusterRole: (object) => new ClusterRole(object as IClusterRole).validate(),
+  ClusterRoleBinding: (object) => new ClusterRoleBinding(object as IClusterRoleBinding).validate(),
+  Role: (object) => new Role(object as IRole).validate(),
+  RoleBinding: (object) => new RoleBinding(object as IRoleBinding).validate(),
+  ConfigMap: (object) => new ConfigMap(object as IConfigMap).validate(),
+  Service: (object) => new Service(object as IService).validate(),
+  Deployment: (object) => new Deployment(object as IDeployment).validate(),
+  PodDisruptionBudget: (object) => new PodDisruptionBudget(object as IPodDisruptionBudget).validate(),
+  NetworkPolicy: (object) => new NetworkPolicy(object as INetworkPolicy).validate(),
+  MutatingWebhookConfiguration: (object) => new MutatingWebhookConfiguration(object as IMutatingWebhookConfiguration).validate(),
+  Job: (object) => new Job(object as IJob).validate(),
+};
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration']);
+
+describe('the kustomization', () => {
+  it('lists every manifest in deploy/ but the bootstrap Job, and nothing else', () => {
+    const files = readdirSync(DEPLOY).filter((file) => file.endsWith('.yaml') && file !== 'kustomization.yaml' && file !== 'bootstrap-job.yaml');
+    expect(kustomization.kind).toBe('Kustomization');
+    expect([...kustomization.resources].sort()).toEqual(files.sort());
+  });
+
+  it('renders one of each object the install needs', () => {
+    expect(objects.map((object) => object.kind).sort()).toEqual(
+      [
+        'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'MutatingWebhookConfiguration', 'Namespace',
+        'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount',
+      ].sort(),
+    );
+  });
+
+  it.each([...rendered, { file: 'bootstrap-job.yaml', object: bootstrapJob as unknown as Manifest }].map(({ file, object }) => ({
+    file, kind: object.kind, name: object.metadata.name ?? object.metadata.generateName, object,
+  })))('the $kind $name in $file matches the Kubernetes schema', ({ kind, object }) => {
+    const validate = VALIDATORS[kind];
+    expect(validate, `no validator for ${kind}`).toBeDefined();
+    expect(() => validate?.(object)).not.toThrow();
+  });
+
+  it.each([
+    { what: 'a Deployment whose replicas is a word', kind: 'Deployment', path: ['spec', 'replicas'], value: 'two' },
+    { what: 'a webhook whose failurePolicy is not one Kubernetes knows', kind: 'MutatingWebhookConfiguration', path: ['webhooks', 0, 'failurePolicy'], value: 'Ignored' },
+    { what: 'a Service whose port is a string', kind: 'Service', path: ['spec', 'ports', 0, 'port'], value: '443' },
+    { what: 'a PodDisruptionBudget whose selector is a list', kind: 'PodDisruptionBudget', path: ['spec', 'selector'], value: [] },
+  ])('$what fails schema validation, so the check can fail', ({ kind, path, value }) => {
+    const broken = structuredClone(objects.find((object) => object.kind === kind)) as Record<string | number, unknown>;
+    let parent = broken;
+    for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
+    parent[path.at(-1) as string | number] = value;
+    expect(() => VALIDATORS[kind]?.(broken)).toThrow();
+  });
+
+  it.each(rendered.map(({ object }) => ({ kind: object.kind, name: object.metadata.name, object })))(
+    'the $kind $name is in the runner-defaults namespace, or cluster-scoped',
+    ({ kind, object }) => {
+      expect(object.metadata.namespace).toBe(CLUSTER_SCOPED.has(kind) ? undefined : NAMESPACE);
+    },
+  );
+
+  it('creates the namespace the objects live in, and the bootstrap defaults name it', () => {
+    expect(one<Manifest>('Namespace').metadata.name).toBe(NAMESPACE);
+    expect(DEFAULT_NAMESPACE).toBe(NAMESPACE);
+  });
+});
+
+describe('the Deployment', () => {
+  it('runs two replicas spread across nodes', () => {
+    expect(deployment.spec?.replicas).toBe(2);
+    const spread = podSpec?.topologySpreadConstraints?.find((constraint) => constraint.topologyKey === 'kubernetes.io/hostname');
+    const antiAffinity = podSpec?.affinity?.podAntiAffinity;
+    expect(spread ?? antiAffinity).toBeDefined();
+    if (spread) expect(matches(spread.labelSelector?.matchLabels, podLabels)).toBe(true);
+  });
+
+  it("selects its own pods' labels", () => {
+    expect(matches(deployment.spec?.selector.matchLabels, podLabels)).toBe(true);
+  });
+
+  it('listens on 10250 and names that port for the Service and the probes', () => {
+    expect(flag(container.args, 'port')).toBe('10250');
+    expect(container.ports?.map((port) => port.containerPort)).toEqual([10250]);
+  });
+
+  it.each([
+    { probe: 'readinessProbe', path: '/readyz' },
+    { probe: 'livenessProbe', path: '/healthz' },
+  ] as const)('has a $probe on $path over HTTPS on the container port', ({ probe, path }) => {
+    const httpGet = container[probe]?.httpGet;
+    expect(httpGet?.path).toBe(path);
+    expect(httpGet?.scheme).toBe('HTTPS');
+    expect(containerPort(httpGet?.port)).toBe(10250);
+  });
+
+  it('runs as a numeric non-root user with a read-only root, no capabilities, no escalation and the runtime seccomp profile', () => {
+    const pod = podSpec?.securityContext;
+    const own = container.securityContext;
+    expect(pod?.runAsNonRoot ?? own?.runAsNonRoot).toBe(true);
+    expect(own?.runAsUser ?? pod?.runAsUser).toBeGreaterThan(0);
+    expect(own?.readOnlyRootFilesystem).toBe(true);
+    expect(own?.allowPrivilegeEscalation).toBe(false);
+    expect(own?.capabilities?.drop).toEqual(['ALL']);
+    expect(own?.seccompProfile?.type ?? pod?.seccompProfile?.type).toBe('RuntimeDefault');
+  });
+
+  it('has resource requests and a memory limit', () => {
+    expect(container.resources?.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+    expect(container.resources?.limits?.memory).toEqual(expect.any(String));
+  });
+
+  it('mounts no service account token, as the server never calls the API', () => {
+    expect(podSpec?.serviceAccountName).toBe(serviceAccount.metadata?.name);
+    expect(podSpec?.automountServiceAccountToken).toBe(false);
+  });
+
+  it('waits a few seconds on SIGTERM, and the grace period outlasts that delay and the shutdown timeout', () => {
+    const delay = Number(flag(container.args, 'shutdown-delay-seconds'));
+    const timeout = Number(flag(container.args, 'shutdown-timeout-seconds') ?? 10);
+    expect(delay).toBeGreaterThanOrEqual(2);
+    expect(delay).toBeLessThanOrEqual(15);
+    expect(podSpec?.terminationGracePeriodSeconds).toBeGreaterThan(delay + timeout);
+  });
+
+  it('reads its certificate from the Secret the bootstrap writes, at the paths given to --tls-cert and --tls-key', () => {
+    const volume = podSpec?.volumes?.find((candidate) => candidate.secret);
+    expect(volume?.secret?.secretName).toBe(DEFAULT_SECRET);
+    const mount = container.volumeMounts?.find((candidate) => candidate.name === volume?.name);
+    expect(mount?.readOnly).toBe(true);
+    expect(flag(container.args, 'tls-cert')).toBe(`${mount?.mountPath}/tls.crt`);
+    expect(flag(container.args, 'tls-key')).toBe(`${mount?.mountPath}/tls.key`);
+  });
+
+  it('reads its config from the ConfigMap, at the path given to --config', () => {
+    const volume = podSpec?.volumes?.find((candidate) => candidate.configMap);
+    expect(volume?.configMap?.name).toBe(configMap.metadata?.name);
+    const mount = container.volumeMounts?.find((candidate) => candidate.name === volume?.name);
+    const key = Object.keys(configMap.data ?? {})[0];
+    expect(flag(container.args, 'config')).toBe(`${mount?.mountPath}/${key}`);
+  });
+
+  it('starts the server', () => {
+    expect(container.args?.[0]).toBe('serve');
+  });
+});
+
+describe('the Service, PodDisruptionBudget and NetworkPolicy', () => {
+  it("select the Deployment's pods", () => {
+    expect(matches(service.spec?.selector, podLabels)).toBe(true);
+    expect(matches(pdb.spec?.selector?.matchLabels, podLabels)).toBe(true);
+    expect(matches(networkPolicy.spec?.podSelector.matchLabels, podLabels)).toBe(true);
+  });
+
+  it('send 443 to the container port that --port opens', () => {
+    const [port] = service.spec?.ports ?? [];
+    expect(port?.port).toBe(443);
+    expect(containerPort(port?.targetPort)).toBe(Number(flag(container.args, 'port')));
+  });
+
+  it('keep one webhook pod up through a drain', () => {
+    expect(pdb.spec?.minAvailable).toBe(1);
+  });
+
+  it('let traffic in on the webhook port only', () => {
+    expect(networkPolicy.spec?.policyTypes).toEqual(['Ingress']);
+    const ports = networkPolicy.spec?.ingress?.flatMap((rule) => rule.ports ?? []) ?? [];
+    expect(ports.map((port) => containerPort(port.port))).toEqual([10250]);
+  });
+
+  it('name the Service the bootstrap makes the certificate for', () => {
+    expect(service.metadata?.name).toBe(DEFAULT_SERVICE);
+  });
+});
+
+describe('the MutatingWebhookConfiguration', () => {
+  const [webhook] = webhookConfig.webhooks ?? [];
+
+  it('has one webhook, named as the bootstrap patches it', () => {
+    expect(webhookConfig.apiVersion).toBe('admissionregistration.k8s.io/v1');
+    expect(webhookConfig.metadata?.name).toBe(DEFAULT_WEBHOOK_CONFIG);
+    expect(webhookConfig.webhooks).toHaveLength(1);
+  });
+
+  it('calls the Service on 443 at /mutate', () => {
+    expect(webhook?.clientConfig.service).toEqual({
+      name: service.metadata?.name,
+      namespace: service.metadata?.namespace,
+      path: '/mutate',
+      port: service.spec?.ports?.[0]?.port,
+    });
+  });
+
+  it('leaves caBundle to the bootstrap, so a later apply cannot reset it', () => {
+    expect(webhook?.clientConfig.caBundle ?? '').toBe('');
+    expect(webhook?.clientConfig.url).toBeUndefined();
+  });
+
+  it('sees pod CREATE only', () => {
+    expect(webhook?.rules).toEqual([{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' }]);
+  });
+
+  it('selects runner pods by the label the config selects', () => {
+    expect(webhook?.objectSelector).toEqual({ matchLabels: defaultConfig.selector.matchLabels });
+  });
+
+  it("leaves out kube-system and the webhook's own namespace", () => {
+    expect(webhook?.namespaceSelector?.matchExpressions).toEqual([
+      { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', NAMESPACE] },
+    ]);
+  });
+
+  it.each([
+    { field: 'sideEffects', value: 'None' },
+    { field: 'failurePolicy', value: 'Ignore' },
+    { field: 'timeoutSeconds', value: 5 },
+    { field: 'reinvocationPolicy', value: 'IfNeeded' },
+    { field: 'matchPolicy', value: 'Equivalent' },
+    { field: 'admissionReviewVersions', value: ['v1', 'v1beta1'] },
+  ] as const)('sets $field to $value', ({ field, value }) => {
+    expect(webhook?.[field]).toEqual(value);
+  });
+});
+
+describe('RBAC', () => {
+  const account = { kind: 'ServiceAccount', name: serviceAccount.metadata?.name, namespace: NAMESPACE };
+
+  it.each([
+    { what: 'the ClusterRoleBinding', binding: clusterRoleBinding, roleKind: 'ClusterRole', roleName: clusterRole.metadata?.name },
+    { what: 'the RoleBinding', binding: roleBinding, roleKind: 'Role', roleName: role.metadata?.name },
+  ])('$what grants its role to the ServiceAccount', ({ binding, roleKind, roleName }) => {
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: roleKind, name: roleName });
+    expect(binding.subjects).toEqual([account]);
+  });
+
+  it('reads pods cluster-wide with get and list only', () => {
+    expect(clusterRole.rules?.filter((rule) => rule.resources?.includes('pods'))).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+    ]);
+  });
+
+  it('gets and patches the one webhook configuration, by name', () => {
+    expect(clusterRole.rules?.filter((rule) => rule.resources?.includes('mutatingwebhookconfigurations'))).toEqual([
+      { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: [webhookConfig.metadata?.name], verbs: ['get', 'patch'] },
+    ]);
+  });
+
+  it('gets and updates the one TLS Secret by name, and creates Secrets in its own namespace only', () => {
+    expect(role.metadata?.namespace).toBe(NAMESPACE);
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['secrets'], resourceNames: [DEFAULT_SECRET], verbs: ['get', 'update'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+    ]);
+  });
+
+  it('grants nothing else', () => {
+    const resources = [...(clusterRole.rules ?? []), ...(role.rules ?? [])].flatMap((rule) => rule.resources ?? []);
+    expect(new Set(resources)).toEqual(new Set(['pods', 'mutatingwebhookconfigurations', 'secrets']));
+    expect([...(clusterRole.rules ?? []), ...(role.rules ?? [])].flatMap((rule) => rule.verbs)).not.toContain('*');
+  });
+});
+
+describe('the config', () => {
+  const text = Object.values(configMap.data ?? {})[0] ?? '';
+
+  it('is a valid config that holds exactly the embedded defaults', () => {
+    expect(parseConfig(parse(text), 'deploy/configmap.yaml')).toEqual(defaultConfig);
+  });
+
+  it('says the same as examples/config.yaml', () => {
+    expect(text).toBe(readFileSync(new URL('../examples/config.yaml', import.meta.url), 'utf8'));
+  });
+});
+
+describe('the bootstrap Job', () => {
+  const spec = bootstrapJob?.spec?.template.spec;
+  const bootstrap = spec?.containers[0];
+
+  it('runs certs --apply with the defaults deploy/ uses', () => {
+    expect(bootstrap?.args?.slice(0, 2)).toEqual(['certs', '--apply']);
+    expect(flag(bootstrap?.args, 'service')).toBe(service.metadata?.name);
+    expect(flag(bootstrap?.args, 'namespace')).toBe(NAMESPACE);
+    expect(flag(bootstrap?.args, 'secret')).toBe(DEFAULT_SECRET);
+    expect(flag(bootstrap?.args, 'webhook-config')).toBe(webhookConfig.metadata?.name);
+  });
+
+  it('runs in the namespace as the ServiceAccount, with its token, from the same image as the server', () => {
+    expect(bootstrapJob?.metadata?.namespace).toBe(NAMESPACE);
+    expect(spec?.serviceAccountName).toBe(serviceAccount.metadata?.name);
+    expect(spec?.automountServiceAccountToken).toBe(true);
+    expect(bootstrap?.image).toBe(container.image);
+  });
+
+  it('meets the same restricted security settings as the server', () => {
+    expect(spec?.securityContext?.runAsNonRoot).toBe(true);
+    expect(bootstrap?.securityContext).toEqual(container.securityContext);
+  });
+});
