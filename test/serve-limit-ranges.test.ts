@@ -9,7 +9,7 @@ import { decodePatch, applyStrict, loadReview, type ReviewFixture } from './help
 import { startKubeApiServer, writeKubeconfig, type KubeApiServer } from './helpers/kube-api-server.js';
 import { LimitRangeApi } from './helpers/limit-range-routes.js';
 import { WebhookProcess } from './helpers/webhook-process.js';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,8 +20,8 @@ function limitRange(name: string, namespace: string, ...limits: LimitRangeItem[]
   return { apiVersion: 'v1', kind: 'LimitRange', metadata: { name, namespace }, spec: { limits } };
 }
 
-async function startServe(args: string[]): Promise<WebhookProcess> {
-  return WebhookProcess.start({ servername: 'localhost', cwd: mkdtempSync(join(tmpdir(), 'serve-lr-')), args });
+async function startServe(args: string[], env?: Record<string, string>): Promise<WebhookProcess> {
+  return WebhookProcess.start({ servername: 'localhost', cwd: mkdtempSync(join(tmpdir(), 'serve-lr-')), args, env });
 }
 
 /** The init container's resources in the pod the webhook's patch gives, for a fresh uid each time. */
@@ -148,6 +148,21 @@ describe('serve without a reachable API server', () => {
       expect(server.logs.find((line) => /LimitRange/.test(line.msg))?.msg).toBe(
         'no API server access (not in a cluster, no --kubeconfig): LimitRanges are not consulted; init containers get the plain defaults',
       );
+      expect((await initResources(server)).resources).toStrictEqual(PLAIN);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  // Where the tests themselves run in a pod with a token, the library would find it: nothing to test then.
+  it.skipIf(existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token'))('in a pod with no service account token (automountServiceAccountToken: false), says so in one line and serves the plain defaults', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'home-'));
+    const server = await startServe([], { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443', HOME: home, KUBECONFIG: '' });
+    try {
+      const lines = server.logs.filter((line) => /LimitRange/.test(line.msg));
+      expect(lines.map((line) => [line.msg, line.err])).toStrictEqual([
+        ['no API server access: LimitRanges are not consulted; init containers get the plain defaults', expect.stringMatching(/^no kubeconfig found: /)],
+      ]);
       expect((await initResources(server)).resources).toStrictEqual(PLAIN);
     } finally {
       expect(await server.stop()).toBe(0);
