@@ -58,7 +58,7 @@ export function decide(request: AdmissionRequest, context: RuleContext): Decisio
   if (optedOut(pod)) return unchanged('skipped', object, 'opted out by annotation');
   const result = mutatePod(pod, context);
   const details = result.changes.flatMap((change) => change.details);
-  const adjustments = result.changes.flatMap((change) => change.adjustments ?? []);
+  const adjustments = result.changes.some((change) => change.adjustments) ? result.changes.flatMap((change) => change.adjustments ?? []) : [];
   if (result.patch.length === 0) {
     const skipped = adjustments.some((adjustment) => adjustment.action === 'skipped');
     const reason = skipped ? 'the pod has every default the LimitRange leaves room for' : 'the pod already has every default';

@@ -33,13 +33,14 @@ export const initResources: Rule = (pod, { config, limitRanges }) => {
     (pod.spec?.initContainers ?? []).forEach((container, index) => {
       const resources = container.resources;
       const plain = missingAmounts(resources?.requests ?? undefined, resources?.limits ?? undefined, defaults);
-      const found: LimitRangeAdjustment[] = [];
-      const additions = fitting ? fitted(pod, index, plain, limitRanges, found) : plain;
-      skipped.push(...found.filter((adjustment) => adjustment.action === 'skipped'));
+      // Without LimitRanges this is the plain path of every review: no arrays to fill or filter.
+      const found: LimitRangeAdjustment[] | undefined = fitting ? [] : undefined;
+      const additions = found ? fitted(pod, index, plain, limitRanges!, found) : plain;
+      if (found) skipped.push(...found.filter((adjustment) => adjustment.action === 'skipped'));
       const text = describe(additions);
       if (!text) return;
       added = edited = true;
-      const moved = found.filter((adjustment) => adjustment.action === 'adjusted');
+      const moved = found ? found.filter((adjustment) => adjustment.action === 'adjusted') : [];
       adjustments.push(...moved);
       const target = (container.resources ??= {});
       for (const side of ['limits', 'requests'] as const) {
