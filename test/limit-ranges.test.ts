@@ -202,3 +202,45 @@ describe('init-container defaults fitted inside the namespace LimitRanges', () =
     }
   });
 });
+
+describe('the LimitRange oracle (test/helpers/limit-range-check.ts) itself', () => {
+  const container = (name: string, cpu: string, extra: Partial<Container> = {}): Container => ({
+    name,
+    image: name,
+    resources: { requests: { cpu }, limits: { cpu } },
+    ...extra,
+  });
+  const podOf = (containers: Container[], initContainers: Container[] = []) => ({ spec: { containers, initContainers } });
+  const podMax = (cpu: string) => [limitRange('pod', { type: 'Pod', max: { cpu } })];
+
+  it.each<[string, CheckPod, LimitRange[], string[]]>([
+    ['an init container alone above a Pod max', podOf([container('a', '1'), container('b', '1')], [container('init', '2500m')]), podMax('2'), [
+      'pod: pod: maximum cpu is 2000m, but limit is 2500m',
+      'pod: pod: maximum cpu is 2000m, but request is 2500m',
+    ]],
+    // Effective: the init phase is max(sidecar 1, regular init 2 + the sidecar before it 1) = 3; running is 1 + sidecar 1 = 2.
+    ['a regular init container plus the sidecar started before it', podOf([container('app', '1')], [container('side', '1', { restartPolicy: 'Always' }), container('init', '2')]), podMax('2500m'), [
+      'pod: pod: maximum cpu is 2500m, but limit is 3000m',
+      'pod: pod: maximum cpu is 2500m, but request is 3000m',
+    ]],
+    ['the same pod within a Pod max of 3', podOf([container('app', '1')], [container('side', '1', { restartPolicy: 'Always' }), container('init', '2')]), podMax('3'), []],
+    ['a sidecar counts with the containers while they run', podOf([container('app', '2')], [container('side', '1', { restartPolicy: 'Always' })]), podMax('2500m'), [
+      'pod: pod: maximum cpu is 2500m, but limit is 3000m',
+      'pod: pod: maximum cpu is 2500m, but request is 3000m',
+    ]],
+    [
+      'a limit/request just above the ratio (1 / 333m > 3)',
+      podOf([{ name: 'app', image: 'app', resources: { requests: { cpu: '333m' }, limits: { cpu: '1' } } }]),
+      [limitRange('ratio', { type: 'Container', maxLimitRequestRatio: { cpu: '3' } })],
+      ['ratio: container app: cpu limit/request is 1000/333, above 3000m'],
+    ],
+    [
+      'a Container min with no request',
+      podOf([{ name: 'app', image: 'app', resources: { limits: { cpu: '1' } } }]),
+      [limitRange('min', { type: 'Container', min: { cpu: '100m' } })],
+      ['min: container app: minimum cpu is 100m, no request is specified'],
+    ],
+  ])('%s', (_name, target, limitRanges, expected) => {
+    expect(limitRangeViolations(target, limitRanges)).toStrictEqual(expected);
+  });
+});
