@@ -108,7 +108,11 @@ async function makeLimitRangeInformer(kubeConfig: KubeConfig, onList: () => void
     setImmediate(onList);
     return { apiVersion: 'v1', kind: 'LimitRangeList', metadata: { resourceVersion: body.metadata?.resourceVersion }, items: body.items };
   };
-  return makeInformer<LimitRange & { metadata: { name?: string; namespace?: string } }>(kubeConfig, LIMIT_RANGES_PATH, list as never);
+  // As client-go's reflector does, ask the API server to end each watch after 5 to 10 minutes (the
+  // library then resumes it from its resourceVersion), so no watch lives on a connection forever.
+  // The library builds the watch URL from this path and adds its own parameters to it.
+  const watchPath = `${LIMIT_RANGES_PATH}?timeoutSeconds=${300 + Math.floor(Math.random() * 300)}`;
+  return makeInformer<LimitRange & { metadata: { name?: string; namespace?: string } }>(kubeConfig, watchPath, list as never);
 }
 
 function describe(error: unknown): string {
