@@ -32,8 +32,9 @@ program
   .requiredOption('-f, --filename <file>', 'the Pod or AdmissionReview to read, or - for standard input')
   .option('--config <file>', 'settings file (YAML or JSON); the embedded defaults otherwise')
   .addOption(new Option('-o, --output <format>', 'what to print: the patched pod, or the JSON patch').choices(OUTPUT_FORMATS).default('yaml'))
-  .action((options: { filename: string; config?: string; output: OutputFormat }) => {
-    const result = runMutate({ file: options.filename, config: options.config, output: options.output });
+  .option('--limit-ranges <file>', "LimitRanges (YAML or JSON; kubectl get limitranges -o yaml works) to fit the defaults in; those of the pod's namespace apply")
+  .action((options: { filename: string; config?: string; output: OutputFormat; limitRanges?: string }) => {
+    const result = runMutate({ file: options.filename, config: options.config, output: options.output, limitRanges: options.limitRanges });
     for (const note of result.notes) process.stderr.write(`runner-defaults: ${note}\n`);
     process.stdout.write(result.stdout);
   });
@@ -52,9 +53,13 @@ program
   .option('--shutdown-delay-seconds <seconds>', 'how long readiness fails before the listener closes after SIGTERM', integer(0, 600), 0)
   .option('--keep-alive-timeout-seconds <seconds>', 'how long an idle keep-alive connection stays open (above the API server\'s 90 s)', integer(1, 3600), 120)
   .option('--headers-timeout-seconds <seconds>', 'how long request headers may take to arrive (above the keep-alive timeout)', integer(1, 3600), 125)
+  .option('--kubeconfig <file>', "kubeconfig for watching LimitRanges; in a cluster the pod's service account is used without it")
+  .option('--no-limit-ranges', 'never consult LimitRanges: init containers always get the plain defaults')
+  .option('--limit-ranges-wait-seconds <seconds>', 'how long start-up waits for the first LimitRange list before serving with plain defaults', integer(0, 300), 5)
   .action(async (options: {
     config?: string; port: number; host?: string; tlsCert?: string; tlsKey?: string; logLevel: LogLevel;
     certPollSeconds: number; shutdownTimeoutSeconds: number; shutdownDelaySeconds: number; keepAliveTimeoutSeconds: number; headersTimeoutSeconds: number;
+    kubeconfig?: string; limitRanges: boolean; limitRangesWaitSeconds: number;
   }) => {
     if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) program.error('error: --tls-cert and --tls-key go together', { exitCode: 2 });
     if (options.headersTimeoutSeconds <= options.keepAliveTimeoutSeconds) {
@@ -68,6 +73,9 @@ program
       tlsKey: options.tlsKey,
       logLevel: options.logLevel,
       certPollSeconds: options.certPollSeconds,
+      kubeconfig: options.kubeconfig,
+      limitRanges: options.limitRanges,
+      limitRangesWaitSeconds: options.limitRangesWaitSeconds,
       timeouts: {
         shutdownMs: options.shutdownTimeoutSeconds * 1000,
         shutdownDelayMs: options.shutdownDelaySeconds * 1000,

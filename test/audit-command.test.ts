@@ -10,10 +10,13 @@ import { runCli } from './helpers/cli.js';
 import { mixedCluster } from './helpers/cluster-pods.js';
 import { kubeStatus, startKubeApiServer, writeKubeconfig, type KubeApiServer } from './helpers/kube-api-server.js';
 import { podsFrom, servePods, type PodListOptions } from './helpers/pod-list-routes.js';
+import { LimitRangeApi } from './helpers/limit-range-routes.js';
 import type { Pod } from '../src/rules/types.js';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
 const ALL = ['init-resources', 'liveness-probe', 'readiness-probe', 'restart-policy'];
+/** What a pod lacking init-resources shows in a namespace with no LimitRange. */
+const NONE = { effect: 'none', adjustments: [] };
 const scratch = mkdtempSync(join(tmpdir(), 'audit-'));
 const servers: KubeApiServer[] = [];
 
@@ -61,8 +64,13 @@ describe('runner-defaults audit', () => {
       '3 runner pods, 1 patched by the webhook, 1 compliant, 1 opted out, 1 missing defaults',
       '',
     ]);
-    const [first, second, ...rest] = mixed.server.requests;
+    const podRequests = mixed.server.requests.filter((request) => request.path.endsWith('/pods'));
+    const [first, second, ...rest] = podRequests;
     expect(rest).toStrictEqual([]);
+    // The namespace's LimitRanges, once, for the pods lacking init-resources (none here: a 404).
+    expect(mixed.server.requests.filter((request) => !request.path.endsWith('/pods')).map((request) => request.path)).toStrictEqual([
+      '/api/v1/namespaces/team-alpha/limitranges',
+    ]);
     expect(first).toStrictEqual({
       method: 'GET',
       path: '/api/v1/namespaces/team-alpha/pods',
@@ -77,9 +85,9 @@ describe('runner-defaults audit', () => {
     expect({ code, stderr }).toStrictEqual({ code: 0, stderr: '' });
     expect(JSON.parse(stdout)).toStrictEqual({
       pods: [
-        { namespace: 'team-alpha', name: 'session-1-runner', creationTimestamp: '2026-11-23T12:00:00Z', applied: [], optedOut: false, missing: ALL },
+        { namespace: 'team-alpha', name: 'session-1-runner', creationTimestamp: '2026-11-23T12:00:00Z', applied: [], optedOut: false, missing: ALL, limitRange: NONE },
         { namespace: 'team-alpha', name: 'session-2-runner', creationTimestamp: '2026-11-28T09:00:00Z', applied: ALL, optedOut: false, missing: [] },
-        { namespace: 'team-alpha', name: 'session-3-runner', creationTimestamp: '2026-11-28T11:48:00Z', applied: [], optedOut: true, missing: ALL },
+        { namespace: 'team-alpha', name: 'session-3-runner', creationTimestamp: '2026-11-28T11:48:00Z', applied: [], optedOut: true, missing: ALL, limitRange: NONE },
         {
           namespace: 'team-beta',
           name: 'session-4-runner',
@@ -87,6 +95,7 @@ describe('runner-defaults audit', () => {
           applied: [],
           optedOut: false,
           missing: ['init-resources', 'restart-policy'],
+          limitRange: NONE,
         },
         { namespace: 'team-beta', name: 'session-5-runner', creationTimestamp: '2026-11-28T11:59:15Z', applied: [], optedOut: false, missing: [] },
       ],
@@ -163,7 +172,7 @@ describe('runner-defaults audit', () => {
       'runner-defaults: audit: the list expired while paging (410 Expired); continuing with the token the API server gave: pods created or deleted meanwhile may be missed or counted twice\n',
     );
     expect(JSON.parse(stdout).summary.pods).toBe(5);
-    const tokens = server.requests.map((request) => request.query.continue);
+    const tokens = server.requests.filter((request) => request.path.endsWith('/pods')).map((request) => request.query.continue);
     expect(tokens).toHaveLength(4);
     expect(tokens[2]).not.toBe(tokens[1]);
   });
@@ -269,3 +278,43 @@ function closedPort(): Promise<number> {
     });
   });
 }
+
+describe('runner-defaults audit with LimitRanges', () => {
+  it("notes, for pods lacking init-resources, how the namespace's LimitRange would shape them, listing each namespace once", async () => {
+    const { server, kubeconfig } = await cluster(mixedCluster(NOW));
+    new LimitRangeApi(server, [
+      { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'ratio', namespace: 'team-alpha' }, spec: { limits: [{ type: 'Container', maxLimitRequestRatio: { cpu: '4' } }] } },
+      { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'tight', namespace: 'team-beta' }, spec: { limits: [{ type: 'Container', min: { cpu: '2' }, max: { cpu: '1' } }] } },
+    ]);
+    const table = await audit(kubeconfig, { allNamespaces: true });
+    expect(table.stdout.split('\n').slice(0, 6)).toStrictEqual([
+      'NAMESPACE    NAME               AGE   STATUS      READINESS   LIVENESS   RESTART-POLICY   INIT-RESOURCES',
+      'team-alpha   session-1-runner   5d    missing     missing     missing    missing          missing (fitted to LimitRange)',
+      'team-alpha   session-2-runner   3h    ok          added       added      added            added',
+      'team-alpha   session-3-runner   12m   opted-out   missing     missing    missing          missing (fitted to LimitRange)',
+      'team-beta    session-4-runner   20h   missing     ok          ok         missing          missing (LimitRange leaves some out)',
+      'team-beta    session-5-runner   45s   ok          ok          ok         ok               ok',
+    ]);
+    expect(server.requests.filter((request) => request.path.endsWith('/limitranges')).map((request) => request.path)).toStrictEqual([
+      '/api/v1/namespaces/team-alpha/limitranges',
+      '/api/v1/namespaces/team-beta/limitranges',
+    ]);
+    const json = JSON.parse((await audit(kubeconfig, { allNamespaces: true, output: 'json' })).stdout);
+    expect(json.pods[0].limitRange).toStrictEqual({ effect: 'adjusted', adjustments: ['adjusted cpu of init container "init-hydrate": request 100m -> 250m'] });
+    expect(json.pods[3].limitRange.effect).toBe('skipped');
+    expect(json.pods[3].limitRange.adjustments[0]).toMatch(/^skipped cpu of init container "init-hydrate": no value fits min 2, max 1 \(LimitRange tight\)$/);
+    expect(json.pods[1].limitRange).toBeUndefined();
+  });
+
+  it('says once on stderr when it may not list LimitRanges (403), and shows their effect as unknown', async () => {
+    const { server, kubeconfig } = await cluster(mixedCluster(NOW));
+    server.route('GET', /\/limitranges$/, () => kubeStatus(403, 'Forbidden', 'limitranges is forbidden: User "audit" cannot list resource "limitranges"'));
+    const { code, stdout, stderr } = await audit(kubeconfig, { allNamespaces: true, output: 'json' });
+    expect(code).toBe(0);
+    expect(stderr.split('\n').filter(Boolean)).toStrictEqual([
+      expect.stringMatching(/^runner-defaults: audit: cannot list LimitRanges \(the API server forbids this \(403 Forbidden\).*\); their effect on init-container defaults is shown as unknown$/),
+    ]);
+    expect(JSON.parse(stdout).pods[0].limitRange).toStrictEqual({ effect: 'unknown', adjustments: [] });
+  });
+});
+

@@ -65,7 +65,12 @@ describe('runner-defaults audit on a large cluster', () => {
       unreadable: 0,
       missing: { 'init-resources': PODS / 4, 'liveness-probe': PODS / 4, 'readiness-probe': PODS / 4, 'restart-policy': PODS / 4 },
     });
-    expect(server.requests).toHaveLength(PODS / 500);
-    expect(server.requests.every((request) => request.query.limit === '500')).toBe(true);
+    const podPages = server.requests.filter((request) => request.path.endsWith('/pods'));
+    expect(podPages).toHaveLength(PODS / 500);
+    expect(podPages.every((request) => request.query.limit === '500')).toBe(true);
+    // The LimitRanges of each namespace with a pod lacking init resources: listed once each.
+    const limitRangeLists = server.requests.filter((request) => request.path.endsWith('/limitranges')).map((request) => request.path);
+    expect(limitRangeLists.length).toBeGreaterThan(0);
+    expect(new Set(limitRangeLists).size).toBe(limitRangeLists.length);
   });
 });

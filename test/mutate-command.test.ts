@@ -1,12 +1,14 @@
 // `runner-defaults mutate`, run as a user runs it: the built CLI, real files and standard input,
 // every output format, and a one-line reason with a non-zero exit for bad input.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
 import { APPLIED, applyStrict, fixturePath, loadPod } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
+import { limitRangeViolations, type CheckPod } from './helpers/limit-range-check.js';
+import { FIXTURES } from './helpers/fixtures.js';
 
 const legacy = fixturePath('pods', 'runner-legacy');
 const scratch = mkdtempSync(join(tmpdir(), 'mutate-'));
@@ -100,5 +102,71 @@ describe('runner-defaults mutate', () => {
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^error: /);
     expect(stderr).toContain('Usage: runner-defaults');
+  });
+
+  describe('--limit-ranges FILE', () => {
+    /** `kubectl get limitranges -n team-alpha -o yaml`, as kubectl prints it (a List with server fields). */
+    const kubectlList = `${FIXTURES}limitranges-team-alpha.yaml`;
+    const initResources = (stdout: string) => JSON.parse(stdout).spec.initContainers[0].resources;
+
+    it('takes kubectl get limitranges -o yaml output as it is, fits the defaults and says so', async () => {
+      const { code, stdout, stderr } = await runCli(['mutate', '-f', legacy, '--limit-ranges', kubectlList, '-o', 'json']);
+      expect(code).toBe(0);
+      expect(initResources(stdout)).toStrictEqual({ limits: { cpu: '1', memory: '512Mi' }, requests: { cpu: '250m', memory: '128Mi' } });
+      expect(stderr.split('\n').slice(0, 3)).toStrictEqual([
+        'runner-defaults: added requests cpu=250m memory=128Mi, limits cpu=1 memory=512Mi to init container "init-hydrate"',
+        'runner-defaults: fitted cpu of init container "init-hydrate" to the LimitRange: request 100m -> 250m',
+        'runner-defaults: fitted memory of init container "init-hydrate" to the LimitRange: limit 1Gi -> 512Mi',
+      ]);
+      const ranges = parseYaml(readFileSync(kubectlList, 'utf8')).items;
+      const initOnly = (pod: CheckPod) => ({ spec: { initContainers: pod.spec.initContainers } });
+      expect(limitRangeViolations(initOnly(JSON.parse(stdout)), ranges)).toEqual([]);
+    });
+
+    it('reads several YAML documents (a LimitRange and a LimitRangeList); only those of the pod namespace, or with none, apply', async () => {
+      const file = scratchFile(
+        'multi.yaml',
+        [
+          'apiVersion: v1\nkind: LimitRange\nmetadata: { name: ratio, namespace: team-alpha }\nspec:\n  limits:\n  - type: Container\n    maxLimitRequestRatio: { cpu: "2" }',
+          'apiVersion: v1\nkind: LimitRangeList\nitems:\n- apiVersion: v1\n  kind: LimitRange\n  metadata: { name: anywhere }\n  spec:\n    limits:\n    - type: Pod\n      max: { memory: 768Mi }\n' +
+            '- apiVersion: v1\n  kind: LimitRange\n  metadata: { name: elsewhere, namespace: team-beta }\n  spec:\n    limits:\n    - type: Container\n      max: { cpu: 10m }',
+          '',
+        ].join('\n---\n'),
+      );
+      const { code, stdout, stderr } = await runCli(['mutate', '-f', legacy, '--limit-ranges', file, '-o', 'json']);
+      expect(code).toBe(0);
+      expect(initResources(stdout)).toStrictEqual({ limits: { cpu: '1', memory: '768Mi' }, requests: { cpu: '500m', memory: '128Mi' } });
+      expect(stderr).toContain('runner-defaults: fitted memory of init container "init-hydrate" to the LimitRange: limit 1Gi -> 768Mi\n');
+    });
+
+    it('says on stderr which default no value fits, and leaves it out', async () => {
+      const file = scratchFile('tight.yaml', 'kind: LimitRange\napiVersion: v1\nmetadata: { name: tight }\nspec:\n  limits:\n  - { type: Container, min: { cpu: "2" }, max: { cpu: "1" } }\n');
+      const { code, stdout, stderr } = await runCli(['mutate', '-f', legacy, '--limit-ranges', file, '-o', 'json']);
+      expect(code).toBe(0);
+      expect(initResources(stdout)).toStrictEqual({ limits: { memory: '1Gi' }, requests: { memory: '128Mi' } });
+      expect(stderr).toContain('runner-defaults: added no cpu to init container "init-hydrate": no value fits min 2, max 1 (LimitRange tight)\n');
+    });
+
+    it.each<[string, string, RegExp]>([
+      ['a Pod instead of LimitRanges', 'kind: Pod\napiVersion: v1\n', /^runner-defaults: .*bad-lr\.yaml: not a LimitRange, a List or a LimitRangeList \(kind: Pod\)\n$/],
+      ['text that is not YAML', 'kind: [LimitRange\n', /^runner-defaults: .*bad-lr\.yaml is not valid YAML or JSON: .+\n$/],
+      [
+        'a bad quantity',
+        'kind: LimitRange\nmetadata: { name: bad }\nspec:\n  limits:\n  - { type: Container, max: { cpu: lots } }\n',
+        /^runner-defaults: .*bad-lr\.yaml: LimitRange "bad": spec\.limits\[0\]\.max\.cpu is not a quantity\n$/,
+      ],
+      ['a List without items', 'kind: List\napiVersion: v1\n', /^runner-defaults: .*bad-lr\.yaml: a List needs an items list\n$/],
+    ])('exits 1 with a one-line reason for %s', async (_name, text, message) => {
+      const { code, stdout, stderr } = await runCli(['mutate', '-f', legacy, '--limit-ranges', scratchFile('bad-lr.yaml', text)]);
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(message);
+    });
+
+    it('exits 1 when the file is missing', async () => {
+      const { code, stderr } = await runCli(['mutate', '-f', legacy, '--limit-ranges', join(scratch, 'absent.yaml')]);
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/^runner-defaults: cannot read .*absent\.yaml: no such file\n$/);
+    });
   });
 });

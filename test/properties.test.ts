@@ -13,12 +13,16 @@ import {
   RUNNER,
   SKIP,
   pod as podArbitrary,
+  podForLimitRanges,
   podWithJunk,
+  limitRanges,
   type Amount,
+  type GenLimitRange,
   type GenContainer,
   type GenPod,
 } from './helpers/arbitraries.js';
 import { applyStrict, INIT_RESOURCES, LIVENESS, READINESS } from './helpers/fixtures.js';
+import { limitRangeViolations, type CheckPod } from './helpers/limit-range-check.js';
 
 const context = { config: defaultConfig };
 const RUNS = { numRuns: 300 };
@@ -280,4 +284,58 @@ describe('deciding on objects that are not pods, or pods with junk in them', () 
       expectSafeDecision(object, decision);
     },
   );
+});
+
+describe('deciding on generated pods in namespaces with generated LimitRanges', () => {
+  const violationsOf = (target: unknown, ranges: GenLimitRange[]) => limitRangeViolations(target as CheckPod, ranges);
+
+  it('the patched pod never violates a LimitRange when the original did not (and that case is common enough to matter)', () => {
+    let compliant = 0;
+    let changed = 0;
+    fc.assert(
+      fc.property(podForLimitRanges, limitRanges, (original, ranges) => {
+        const decision = decide(podCreateRequest(original), { config: defaultConfig, limitRanges: ranges });
+        expect(applyStrict(original, decision.patch)).toStrictEqual(decision.patched);
+        if (violationsOf(original, ranges).length > 0) return;
+        compliant += 1;
+        if (decision.changes.includes('init-resources')) changed += 1;
+        expect(violationsOf(decision.patched, ranges)).toEqual([]);
+      }),
+      { numRuns: 1500 },
+    );
+    expect(compliant).toBeGreaterThan(100);
+    expect(changed).toBeGreaterThan(30);
+  });
+
+  it('every resource the webhook fills in an init container passes every Container check for that resource', () => {
+    fc.assert(
+      fc.property(podForLimitRanges, limitRanges, (original, ranges) => {
+        const decision = decide(podCreateRequest(original), { config: defaultConfig, limitRanges: ranges });
+        const patched = decision.patched as GenPod;
+        (original.spec.initContainers ?? []).forEach((before, index) => {
+          const after = patched.spec.initContainers?.[index] as GenContainer;
+          const containerRanges = ranges.map((range) => ({ ...range, spec: { limits: range.spec.limits.filter((item) => item.type === 'Container') } }));
+          const found = violationsOf({ spec: { containers: [after] } }, containerRanges);
+          for (const name of RESOURCES) {
+            const filled = before.resources?.requests?.[name] !== after.resources?.requests?.[name] || before.resources?.limits?.[name] !== after.resources?.limits?.[name];
+            if (filled) expect(found.filter((violation) => violation.includes(` ${name} `))).toEqual([]);
+          }
+        });
+        // Every default it left out is reported, with the container and the resource.
+        for (const adjustment of decision.adjustments) expect(adjustment.reason.length).toBeGreaterThan(0);
+      }),
+      RUNS,
+    );
+  });
+
+  it('deciding again on the patched pod (reinvocation) adds nothing', () => {
+    fc.assert(
+      fc.property(podForLimitRanges, limitRanges, (original, ranges) => {
+        const first = decide(podCreateRequest(original), { config: defaultConfig, limitRanges: ranges });
+        const again = decide(podCreateRequest(first.patched as Record<string, unknown>), { config: defaultConfig, limitRanges: ranges });
+        expect(again.patch).toEqual([]);
+      }),
+      RUNS,
+    );
+  });
 });

@@ -2,7 +2,21 @@
 // orderings with no float rounding, and the message each invalid input is refused with.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareQuantities, isQuantity, parseQuantity, QuantityError, type Quantity } from '../src/rules/quantity.js';
+import {
+  addQuantities,
+  ceilToStep,
+  compareQuantities,
+  divideQuantities,
+  floorToStep,
+  formatQuantity,
+  isQuantity,
+  multiplyQuantities,
+  parseQuantity,
+  QuantityError,
+  subtractQuantities,
+  type Quantity,
+  type QuantityFormat,
+} from '../src/rules/quantity.js';
 
 /** The value as a reduced fraction ("1/2", "-3", "1536"), so a table can state it exactly. */
 function exact({ num, den }: Quantity): string {
@@ -238,5 +252,80 @@ describe('isQuantity', () => {
     ['', false],
   ] as [string | number, boolean][])('isQuantity(%j) is %s', (input, answer) => {
     expect(isQuantity(input)).toBe(answer);
+  });
+});
+
+describe('exact arithmetic on quantities', () => {
+  const q = parseQuantity;
+  it.each<[string, () => Quantity, string]>([
+    ['100m + 0.9 = 1', () => addQuantities(q('100m'), q('0.9')), '1'],
+    ['1Gi - 512Mi = 512Mi', () => subtractQuantities(q('1Gi'), q('512Mi')), String(512 * 2 ** 20)],
+    ['100m × 4 = 400m', () => multiplyQuantities(q('100m'), q('4')), '2/5'],
+    ['1 ÷ 4 = 250m', () => divideQuantities(q('1'), q('4')), '1/4'],
+    ['1Gi ÷ 3 is kept as an exact fraction', () => divideQuantities(q('1Gi'), q('3')), `${2 ** 30}/3`],
+    ['1 ÷ 1.5 = 2/3', () => divideQuantities(q('1'), q('1.5')), '2/3'],
+    ['1Gi ÷ 3 rounded up to whole bytes', () => ceilToStep(divideQuantities(q('1Gi'), q('3')), q('1')), '357913942'],
+    ['1Gi ÷ 3 rounded down to whole bytes', () => floorToStep(divideQuantities(q('1Gi'), q('3')), q('1')), '357913941'],
+    ['2/3 cpu rounded up to 1m', () => ceilToStep(q('0.6666'), q('1m')), '667/1000'],
+    ['2/3 cpu rounded down to 1m', () => floorToStep(q('0.6666'), q('1m')), '333/500'],
+    ['a value on the step is kept when rounding up', () => ceilToStep(q('250m'), q('1m')), '1/4'],
+    ['a value on the step is kept when rounding down', () => floorToStep(q('250m'), q('1m')), '1/4'],
+    ['-1.5 rounds down to -2', () => floorToStep(q('-1.5'), q('1')), '-2'],
+    ['-1.5 rounds up to -1', () => ceilToStep(q('-1.5'), q('1')), '-1'],
+  ])('%s', (_name, compute, value) => {
+    expect(exact(compute())).toBe(value);
+  });
+
+  it('refuses division by zero', () => {
+    expect(() => divideQuantities(q('1'), q('0'))).toThrow(QuantityError);
+  });
+});
+
+describe('formatQuantity writes the canonical Kubernetes text', () => {
+  it.each<[string, QuantityFormat, string]>([
+    ['250m', 'DecimalSI', '250m'],
+    ['0.25', 'DecimalSI', '250m'],
+    ['1', 'DecimalSI', '1'],
+    ['1000m', 'DecimalSI', '1'],
+    ['1.5', 'DecimalSI', '1500m'],
+    ['1e3', 'DecimalSI', '1k'],
+    ['1500', 'DecimalSI', '1500'],
+    ['2000', 'DecimalSI', '2k'],
+    ['5E', 'DecimalSI', '5E'],
+    ['12e18', 'DecimalSI', '12E'],
+    ['1u', 'DecimalSI', '1u'],
+    ['0.0000000001', 'DecimalSI', '1n'],
+    ['0', 'DecimalSI', '0'],
+    ['-250m', 'DecimalSI', '-250m'],
+    ['256Mi', 'BinarySI', '256Mi'],
+    ['1.5Gi', 'BinarySI', '1536Mi'],
+    ['1Gi', 'BinarySI', '1Gi'],
+    ['1024Mi', 'BinarySI', '1Gi'],
+    ['8Ei', 'BinarySI', '8Ei'],
+    ['2048Ei', 'BinarySI', '2048Ei'],
+    ['1025', 'BinarySI', '1025'],
+    ['2000', 'BinarySI', '2000'],
+    ['1000', 'BinarySI', '1k'],
+    ['100', 'BinarySI', '100'],
+    ['0.5Ki', 'BinarySI', '512'],
+    ['1.5', 'BinarySI', '1500m'],
+  ])('%s in %s is "%s"', (input, format, text) => {
+    expect(formatQuantity(parseQuantity(input), format)).toBe(text);
+  });
+
+  it('a rounded-up third of a GiB is written in bytes', () => {
+    expect(formatQuantity(ceilToStep(divideQuantities(parseQuantity('1Gi'), parseQuantity('3')), parseQuantity('1')), 'BinarySI')).toBe('357913942');
+  });
+
+  it.each<QuantityFormat>(['DecimalSI', 'BinarySI'])('in %s, the text parses back to exactly the value it was written from (any nano-exact value)', (format) => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 24n), max: 10n ** 24n }), fc.constantFrom(1n, 1000n, 10n ** 9n, 1024n), (count, per) => {
+        const value = divideQuantities({ num: count, den: 1n }, { num: per, den: 1n });
+        const exactNanos = (count * 10n ** 9n) % per === 0n;
+        fc.pre(exactNanos);
+        expect(compareQuantities(parseQuantity(formatQuantity(value, format)), value)).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -2,7 +2,7 @@
 // sub-resource, matching the runner selector, not opted out) and, if so, what the rules add.
 // Never a denial: anything we cannot read is allowed unchanged, with the reason for the log.
 import { optedOut } from '../rules/annotations.js';
-import type { ChangeName, Pod, RuleContext } from '../rules/types.js';
+import type { ChangeName, LimitRangeAdjustment, Pod, RuleContext } from '../rules/types.js';
 import { matchesSelector, selectorToString } from '../rules/selector.js';
 import type { Operation } from 'fast-json-patch';
 import { mutatePod } from './patch.js';
@@ -18,8 +18,13 @@ export interface Decision {
   reason?: string;
   changes: ChangeName[];
   patch: Operation[];
-  /** Sentences describing each change, for dry-run warnings and the offline command. */
+  /**
+   * Sentences describing each change, for dry-run warnings and the offline command; also, with
+   * any outcome, each default left out because the namespace's LimitRange has no room for it.
+   */
   details: string[];
+  /** Defaults moved or left out because of a LimitRange, for the log line and the metrics. */
+  adjustments: LimitRangeAdjustment[];
   /** The pod after the patch, or the request's object when nothing changed. */
   patched: unknown;
 }
@@ -30,6 +35,7 @@ const unchanged = (outcome: Outcome, object: unknown, reason?: string): Decision
   changes: [],
   patch: [],
   details: [],
+  adjustments: [],
   patched: object,
 });
 
@@ -51,12 +57,19 @@ export function decide(request: AdmissionRequest, context: RuleContext): Decisio
   }
   if (optedOut(pod)) return unchanged('skipped', object, 'opted out by annotation');
   const result = mutatePod(pod, context);
-  if (result.patch.length === 0) return unchanged('unchanged', object, 'the pod already has every default');
+  const details = result.changes.flatMap((change) => change.details);
+  const adjustments = result.changes.some((change) => change.adjustments) ? result.changes.flatMap((change) => change.adjustments ?? []) : [];
+  if (result.patch.length === 0) {
+    const skipped = adjustments.some((adjustment) => adjustment.action === 'skipped');
+    const reason = skipped ? 'the pod has every default the LimitRange leaves room for' : 'the pod already has every default';
+    return { ...unchanged('unchanged', object, reason), details, adjustments };
+  }
   return {
     outcome: 'patched',
-    changes: result.changes.map((change) => change.name),
+    changes: result.changes.filter((change) => change.edited !== false).map((change) => change.name),
     patch: result.patch,
-    details: result.changes.flatMap((change) => change.details),
+    details,
+    adjustments,
     patched: result.patched,
   };
 }

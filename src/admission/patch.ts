@@ -7,6 +7,7 @@ import type { Change, Pod, RuleContext } from '../rules/types.js';
 import { diff } from './json-diff.js';
 
 export interface RuleResult {
+  /** Every change the rules named, including report-only ones (`edited: false`). */
   changes: Change[];
   patch: Operation[];
   /** The pod with the patch applied (it shares unchanged parts with the original). */
@@ -16,6 +17,6 @@ export interface RuleResult {
 export function mutatePod(pod: Pod, context: RuleContext): RuleResult {
   const edited = editableCopy(pod);
   const changes = applyRules(edited, context);
-  if (changes.length === 0) return { changes, patch: [], patched: pod };
+  if (changes.every((change) => change.edited === false)) return { changes, patch: [], patched: pod };
   return { changes, patch: diff(pod, edited), patched: edited };
 }

@@ -21,6 +21,7 @@ export function review(request: AdmissionRequest, context: RuleContext): Reviewe
       changes: [],
       patch: [],
       details: [],
+      adjustments: [],
       patched: request.object,
     };
   }

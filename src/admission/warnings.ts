@@ -9,11 +9,12 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /**
  * Words for what was applied, or for why a pod we were asked about was left alone. A pod that
- * already had every default gets none: on reinvocation that would contradict the first pass.
+ * already had every default gets none (on reinvocation that would contradict the first pass),
+ * except the defaults a LimitRange leaves no room for, which are said each time.
  */
 export function warningsFor(decision: Decision): string[] {
   const explain = (decision.outcome === 'skipped' || decision.outcome === 'error') && decision.reason;
-  const sentences = decision.outcome === 'patched' ? decision.details : explain ? [`nothing added: ${explain}`] : [];
+  const sentences = decision.outcome === 'patched' || decision.outcome === 'unchanged' ? decision.details : explain ? [`nothing added: ${explain}`] : [];
   return sentences.map(toWarning);
 }
 

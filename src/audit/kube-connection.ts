@@ -9,7 +9,7 @@
 // or exec plugin the library itself would use.
 import http from 'node:http';
 import https from 'node:https';
-import type { Cluster, KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeError } from '../kube/kube-error.js';
 
 /** A failure the audit reports as one line on stderr and exit code 2. */
@@ -49,16 +49,22 @@ const firstLine = (text: string) => text.split('\n')[0] ?? '';
 export async function connect(kubeconfigFile?: string): Promise<Connection> {
   // Loaded on use: @kubernetes/client-node takes a second to load.
   const { loadKubeConfig } = await import('../kube/kubeconfig.js');
-  const source = kubeconfigFile ? `the kubeconfig ${kubeconfigFile}` : 'the kubeconfig';
   let config: KubeConfig;
-  let cluster: Cluster;
   try {
-    ({ config, cluster } = loadKubeConfig(kubeconfigFile));
+    ({ config } = loadKubeConfig(kubeconfigFile));
   } catch (error) {
     // Audit reports its own failures with exit code 2 (1 means "defaults missing").
     if (error instanceof KubeError) throw new AuditError(error.message);
     throw error;
   }
+  return connectWith(config, kubeconfigFile);
+}
+
+/** A connection through a loaded kubeconfig's current context (audit, and serve's LimitRange informer). */
+export function connectWith(config: KubeConfig, kubeconfigFile?: string): Connection {
+  const source = kubeconfigFile ? `the kubeconfig ${kubeconfigFile}` : 'the kubeconfig';
+  const cluster = config.getCurrentCluster();
+  if (!cluster) throw new AuditError(`${source} has no current context with a cluster`);
   const server = cluster.server.replace(/\/+$/, '');
   let url: URL;
   try {

@@ -5,6 +5,7 @@
 import { decide } from '../admission/decide.js';
 import { podCreateRequest } from '../admission/request.js';
 import { appliedChanges, optedOut, SKIP_ANNOTATION } from '../rules/annotations.js';
+import type { LimitRange } from '../rules/limit-ranges.js';
 import { CHANGE_NAMES, type ChangeName, type Pod, type RuleContext } from '../rules/types.js';
 
 export interface PodRow {
@@ -19,6 +20,27 @@ export interface PodRow {
   missing: ChangeName[];
   /** Why the rules could not read the pod (the webhook would allow it unchanged). */
   unreadable?: string;
+  /** For a pod missing init-resources: how its namespace's LimitRanges would shape them. */
+  limitRange?: LimitRangeNote;
+}
+
+/**
+ * `none`: no LimitRange in the namespace bounds them (the plain defaults fit); `adjusted`: the
+ * webhook would fit some default inside a LimitRange; `skipped`: it would leave some default out,
+ * as nothing fits; `unknown`: the LimitRanges could not be listed. `adjustments` says which.
+ */
+export interface LimitRangeNote {
+  effect: 'none' | 'adjusted' | 'skipped' | 'unknown';
+  adjustments: string[];
+}
+
+/** How the namespace's LimitRanges (undefined: could not be listed) would shape the init-container defaults. */
+export function limitRangeNote(pod: Pod, context: RuleContext, limitRanges: readonly LimitRange[] | undefined): LimitRangeNote {
+  if (limitRanges === undefined) return { effect: 'unknown', adjustments: [] };
+  if (limitRanges.length === 0) return { effect: 'none', adjustments: [] };
+  const { adjustments } = decide(podCreateRequest((optedOut(pod) ? withoutSkip(pod) : pod) as Record<string, unknown>), { ...context, limitRanges });
+  const effect = adjustments.some((adjustment) => adjustment.action === 'skipped') ? 'skipped' : adjustments.length > 0 ? 'adjusted' : 'none';
+  return { effect, adjustments: adjustments.map(({ action, container, resource, reason }) => `${action} ${resource} of init container "${container}": ${reason}`) };
 }
 
 export function podReport(pod: Pod, context: RuleContext): PodRow {

@@ -25,7 +25,11 @@ export function rowStatus(row: PodRow): string {
 /** A default's cell: `added` when the webhook put it there, `ok` when the pod had it or needs none. */
 function defaultCell(row: PodRow, name: ChangeName): string {
   if (row.unreadable !== undefined) return '?';
-  if (row.missing.includes(name)) return 'missing';
+  if (row.missing.includes(name)) {
+    // The LimitRange note: the webhook would fit the defaults inside it, or leave some out.
+    const effect = name === 'init-resources' ? row.limitRange?.effect : undefined;
+    return effect === 'adjusted' ? 'missing (fitted to LimitRange)' : effect === 'skipped' ? 'missing (LimitRange leaves some out)' : 'missing';
+  }
   return row.applied.includes(name) ? 'added' : 'ok';
 }
 
@@ -61,6 +65,7 @@ export function renderJson(rows: readonly PodRow[], summary: AuditSummary): stri
     optedOut: row.optedOut,
     missing: row.missing,
     ...(row.unreadable !== undefined ? { unreadable: row.unreadable } : {}),
+    ...(row.limitRange !== undefined ? { limitRange: row.limitRange } : {}),
   }));
   return `${JSON.stringify({ pods, summary }, null, 2)}\n`;
 }

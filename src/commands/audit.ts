@@ -5,7 +5,9 @@
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { AuditError, ApiStatusError, connect } from '../audit/kube-connection.js';
 import { listPods } from '../audit/list-pods.js';
-import { countRow, emptySummary, podReport, type PodRow } from '../audit/pod-report.js';
+import { countRow, emptySummary, limitRangeNote, podReport, type PodRow } from '../audit/pod-report.js';
+import type { Connection } from '../audit/kube-connection.js';
+import type { LimitRange } from '../rules/limit-ranges.js';
 import { renderJson, renderTable, type AuditFormat } from '../audit/render.js';
 import { selectorToString } from '../rules/selector.js';
 
@@ -59,9 +61,11 @@ async function audit(options: AuditOptions, streams: AuditStreams): Promise<numb
   const rows: PodRow[] = [];
   const summary = emptySummary();
   let showing = false;
+  const limitRangesOf = namespaceLimitRanges(connection, (line) => streams.stderr(`${PREFIX} ${line}\n`));
   for await (const pods of listPods(connection, query, (line) => streams.stderr(`${PREFIX} ${line}\n`))) {
     for (const pod of pods) {
       const row = podReport(pod, context);
+      if (row.missing.includes('init-resources')) row.limitRange = limitRangeNote(pod, context, await limitRangesOf(row.namespace));
       rows.push(row);
       countRow(summary, row);
     }
@@ -77,4 +81,31 @@ async function audit(options: AuditOptions, streams: AuditStreams): Promise<numb
 
 function withoutSelector(config: Config): Config {
   return { ...config, selector: { matchLabels: {}, matchExpressions: [] } };
+}
+
+/**
+ * The LimitRanges of a namespace, listed once and only when a pod there lacks init-resources.
+ * A 403 (no `list limitranges`) is said once on stderr and the namespace's answer is unknown;
+ * a 404 means the API has no LimitRanges at all.
+ */
+function namespaceLimitRanges(connection: Connection, note: (line: string) => void) {
+  const cache = new Map<string, Promise<LimitRange[] | undefined>>();
+  let warned = false;
+  const list = async (namespace: string): Promise<LimitRange[] | undefined> => {
+    try {
+      const body = (await connection.get(`/api/v1/namespaces/${encodeURIComponent(namespace)}/limitranges`)) as { items?: LimitRange[] };
+      return Array.isArray(body.items) ? body.items : undefined;
+    } catch (error) {
+      if (error instanceof ApiStatusError && error.code === 404) return [];
+      if (!(error instanceof ApiStatusError)) throw error;
+      if (!warned) note(`cannot list LimitRanges (${error.message}); their effect on init-container defaults is shown as unknown`);
+      warned = true;
+      return undefined;
+    }
+  };
+  return (namespace: string) => {
+    let listed = cache.get(namespace);
+    if (!listed) cache.set(namespace, (listed = list(namespace)));
+    return listed;
+  };
 }

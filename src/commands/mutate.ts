@@ -5,6 +5,8 @@ import { loadConfig } from '../config.js';
 import { podCreateRequest, readAdmissionReview, type AdmissionRequest } from '../admission/request.js';
 import { review } from '../admission/review.js';
 import { InputError, readDocument } from '../read-document.js';
+import { loadLimitRanges } from '../limit-range-file.js';
+import { limitRangesFor } from '../rules/limit-ranges.js';
 
 export const OUTPUT_FORMATS = ['yaml', 'json', 'patch'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -13,6 +15,8 @@ export interface MutateOptions {
   file: string;
   config?: string;
   output: OutputFormat;
+  /** A file of LimitRanges; those of the pod's namespace (or with none) apply, as in the cluster. */
+  limitRanges?: string;
 }
 
 export interface MutateResult {
@@ -37,10 +41,11 @@ export function requestFromDocument(document: unknown, source: string): Admissio
 
 export function runMutate(options: MutateOptions): MutateResult {
   const config = loadConfig(options.config);
+  const limitRanges = options.limitRanges === undefined ? undefined : loadLimitRanges(options.limitRanges);
   const source = options.file === '-' ? 'standard input' : options.file;
   const request = requestFromDocument(readDocument(options.file), source);
-  const { decision } = review(request, { config });
-  const notes = decision.outcome === 'patched' ? decision.details : [`nothing added: ${decision.reason}`];
+  const { decision } = review(request, { config, limitRanges: limitRanges && limitRangesFor(limitRanges, request.namespace) });
+  const notes = decision.outcome === 'patched' ? decision.details : [`nothing added: ${decision.reason}`, ...decision.details];
   const stdout =
     options.output === 'patch'
       ? JSON.stringify(decision.patch, null, 2)

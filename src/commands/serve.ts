@@ -1,6 +1,13 @@
 // `runner-defaults serve`: the webhook over HTTPS until SIGTERM or SIGINT, then a graceful exit.
+// With API access (in a cluster, or --kubeconfig) it keeps every namespace's LimitRanges in
+// memory and fits the init-container defaults inside them; without, it says so in one line.
 import { resolve } from 'node:path';
+import type { Logger } from 'pino';
 import { loadConfig } from '../config.js';
+import type { AdmissionRequest } from '../admission/request.js';
+import { KubeError } from '../kube/kube-error.js';
+import type { RuleContext } from '../rules/types.js';
+import { LimitRangeInformer } from '../server/limit-range-informer.js';
 import { createLogger, type LogLevel } from '../server/logger.js';
 import { DEFAULT_TIMEOUTS, WebhookServer, type Timeouts } from '../server/webhook-server.js';
 import { certificatePaths, ensureDevelopmentCertificates } from '../tls/certificate-files.js';
@@ -14,6 +21,12 @@ export interface ServeOptions {
   logLevel: LogLevel;
   certPollSeconds: number;
   timeouts: Partial<Timeouts>;
+  /** A kubeconfig for the LimitRange informer; in a cluster the service account is used without it. */
+  kubeconfig?: string;
+  /** False (--no-limit-ranges): never consult LimitRanges. */
+  limitRanges: boolean;
+  /** How long start-up waits for the first LimitRange list before serving with plain defaults. */
+  limitRangesWaitSeconds: number;
 }
 
 export const DEVELOPMENT_CERT_DIR = 'certs';
@@ -30,7 +43,11 @@ export async function runServe(options: ServeOptions): Promise<void> {
     if (made) logger.info({ caFile: made }, 'made a development CA and serving certificate; trust the CA to call the webhook (curl --cacert)');
   }
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-  const server = new WebhookServer({ certFile, keyFile, certPollMs: options.certPollSeconds * 1000, context: () => ({ config }), logger, timeouts });
+  const limitRanges = await startLimitRanges(options, logger);
+  const context = limitRanges
+    ? (request: AdmissionRequest): RuleContext => ({ config, limitRanges: limitRanges.forNamespace(request.namespace) })
+    : (): RuleContext => ({ config });
+  const server = new WebhookServer({ certFile, keyFile, certPollMs: options.certPollSeconds * 1000, context, logger, timeouts });
   const address = await server.listen(options.port, options.host);
   logger.info({ address: address.address, port: address.port, config: options.config ?? '(embedded defaults)' }, 'listening');
 
@@ -43,6 +60,7 @@ export async function runServe(options: ServeOptions): Promise<void> {
     }
     stopping = true;
     logger.info({ signal, boundMs: timeouts.shutdownMs, delayMs: timeouts.shutdownDelayMs }, 'shutting down: readiness fails, in-flight reviews finish');
+    void limitRanges?.stop();
     void server.shutdown().then(({ cut }) => {
       if (cut > 0) logger.warn({ cut }, 'shutdown bound reached: connections cut');
       logger.info('stopped');
@@ -51,4 +69,49 @@ export async function runServe(options: ServeOptions): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/**
+ * Starts the LimitRange informer when serve can reach the API server: with --kubeconfig, or in a
+ * cluster (KUBERNETES_SERVICE_HOST set), unless --no-limit-ranges. Waits for the first list at
+ * most `limitRangesWaitSeconds`, so an unreachable API server never holds up readiness: until the
+ * list arrives, reviews get the plain defaults. A --kubeconfig that cannot be loaded stops start-up.
+ */
+async function startLimitRanges(options: ServeOptions, logger: Logger): Promise<LimitRangeInformer | undefined> {
+  if (!options.limitRanges) {
+    logger.info('LimitRanges are not consulted (--no-limit-ranges): init containers get the plain defaults');
+    return undefined;
+  }
+  if (!options.kubeconfig && !process.env.KUBERNETES_SERVICE_HOST) {
+    logger.info('no API server access (not in a cluster, no --kubeconfig): LimitRanges are not consulted; init containers get the plain defaults');
+    return undefined;
+  }
+  // Loaded on use: @kubernetes/client-node takes a second to load. In a cluster, with no
+  // --kubeconfig, kubectl's loading rules end at the pod's service account.
+  const { loadKubeConfig } = await import('../kube/kubeconfig.js');
+  let kubeConfig;
+  try {
+    kubeConfig = loadKubeConfig(options.kubeconfig).config;
+  } catch (error) {
+    if (!(error instanceof KubeError)) throw error;
+    if (options.kubeconfig) throw error; // the CLI prints it as one line and exits 1
+    logger.warn({ err: error.message }, 'no API server access: LimitRanges are not consulted; init containers get the plain defaults');
+    return undefined;
+  }
+  const server = kubeConfig.getCurrentCluster()?.server;
+  const informer = await LimitRangeInformer.start({ kubeConfig, logger });
+  const waitMs = options.limitRangesWaitSeconds * 1000;
+  let timer: NodeJS.Timeout | undefined;
+  const inTime = await Promise.race([
+    informer.listed.then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs))),
+  ]);
+  clearTimeout(timer);
+  const listedLine = () => logger.info({ server, limitRanges: informer.forNamespace('').length }, 'LimitRanges listed; watching them');
+  if (inTime) listedLine();
+  else {
+    logger.warn({ server, waitedMs: waitMs }, 'LimitRanges not listed in time; serving with plain defaults until they are');
+    void informer.listed.then(listedLine);
+  }
+  return informer;
 }

@@ -8,13 +8,17 @@ import type { Change, PodDraft, Rule, RuleContext } from './types.js';
 
 export const RULES: readonly Rule[] = [readinessProbe, livenessProbe, restartPolicy, initResources];
 
-/** Runs every rule on the draft; records what changed in the applied annotation. */
+/**
+ * Runs every rule on the draft; records what changed in the applied annotation. Returns every
+ * change, sorted; one with `edited: false` only reports (defaults a LimitRange left no room for).
+ */
 export function applyRules(pod: PodDraft, context: RuleContext): Change[] {
   const changes: Change[] = [];
   for (const rule of RULES) {
     const change = rule(pod, context);
     if (change) changes.push(change);
   }
-  if (changes.length > 0) recordChanges(pod, changes.map((change) => change.name));
+  const edited = changes.filter((change) => change.edited !== false);
+  if (edited.length > 0) recordChanges(pod, edited.map((change) => change.name));
   return changes.sort((a, b) => (a.name < b.name ? -1 : 1));
 }

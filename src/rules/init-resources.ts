@@ -2,9 +2,12 @@
 // requests/limits key for cpu and memory from the configured defaults. A value already there is
 // never changed, and no request ends above its limit: where a default would put it there, the
 // existing value is used for the missing side instead (a 2Gi request with no limit gets 2Gi).
+// When the namespace has LimitRanges (context.limitRanges), each key's default is then fitted
+// inside them (limit-ranges.ts); a key that nothing fits is left out, and the change says why.
 import type { Config } from '../config.js';
-import { compareQuantities, parseQuantity, type Quantity } from './quantity.js';
-import type { Rule } from './types.js';
+import { constraintsFor, fitPair, podRatioHolds, quantityOrUndefined, unitsOf, type LimitRange } from './limit-ranges.js';
+import { compareQuantities, formatQuantity, parseQuantity, type Quantity } from './quantity.js';
+import type { Container, LimitRangeAdjustment, Pod, Rule } from './types.js';
 
 const RESOURCES = ['cpu', 'memory'] as const;
 type ResourceName = (typeof RESOURCES)[number];
@@ -14,25 +17,114 @@ interface Additions {
   limits: Amounts;
 }
 
-export const initResources: Rule = (pod, { config }) => {
+export const initResources: Rule = (pod, { config, limitRanges }) => {
   const defaults = config.initResources;
   if (!defaults.enabled) return undefined;
+  const fitting = limitRanges !== undefined && limitRanges.length > 0;
   const details: string[] = [];
-  for (const container of pod.spec?.initContainers ?? []) {
-    const resources = container.resources;
-    const additions = missingAmounts(resources?.requests ?? undefined, resources?.limits ?? undefined, defaults);
-    const added = describe(additions);
-    if (!added) continue;
-    const target = (container.resources ??= {});
-    for (const side of ['limits', 'requests'] as const) {
-      if (Object.keys(additions[side]).length === 0) continue;
-      const amounts = (target[side] ??= {}) as Amounts;
-      Object.assign(amounts, additions[side]);
-    }
-    details.push(`added ${added} to init container "${container.name}"`);
+  const adjustments: LimitRangeAdjustment[] = [];
+  let skipped: LimitRangeAdjustment[] = [];
+  let edited = false;
+  // With LimitRanges, what one init container gets can make room for another's (a Pod ratio), so
+  // go round until a round adds nothing: a second review of the patched pod then adds nothing either.
+  for (let round = 0, added = true; added && round < 8; round++) {
+    added = false;
+    skipped = [];
+    (pod.spec?.initContainers ?? []).forEach((container, index) => {
+      const resources = container.resources;
+      const plain = missingAmounts(resources?.requests ?? undefined, resources?.limits ?? undefined, defaults);
+      // Without LimitRanges this is the plain path of every review: no arrays to fill or filter.
+      const found: LimitRangeAdjustment[] | undefined = fitting ? [] : undefined;
+      const additions = found ? fitted(pod, index, plain, limitRanges!, found) : plain;
+      if (found) skipped.push(...found.filter((adjustment) => adjustment.action === 'skipped'));
+      const text = describe(additions);
+      if (!text) return;
+      added = edited = true;
+      const moved = found ? found.filter((adjustment) => adjustment.action === 'adjusted') : [];
+      adjustments.push(...moved);
+      const target = (container.resources ??= {});
+      for (const side of ['limits', 'requests'] as const) {
+        if (Object.keys(additions[side]).length === 0) continue;
+        const amounts = (target[side] ??= {}) as Amounts;
+        Object.assign(amounts, additions[side]);
+      }
+      details.push(`added ${text} to init container "${container.name}"`);
+      for (const move of moved) details.push(`fitted ${move.resource} of init container "${container.name}" to the LimitRange: ${move.reason}`);
+    });
+    if (!fitting) break;
   }
-  return details.length > 0 ? { name: 'init-resources', details } : undefined;
+  adjustments.push(...skipped);
+  for (const skip of skipped) details.push(`added no ${skip.resource} to init container "${skip.container}": ${skip.reason}`);
+  if (details.length === 0) return undefined;
+  return { name: 'init-resources', details, ...(adjustments.length > 0 ? { adjustments } : {}), ...(edited ? {} : { edited: false }) };
 };
+
+/** The plain additions moved inside the LimitRanges, key by key; a key nothing fits is dropped and reported. */
+function fitted(pod: Pod, index: number, plain: Additions, limitRanges: readonly LimitRange[], report: LimitRangeAdjustment[]): Additions {
+  const container = pod.spec?.initContainers?.[index] as Container;
+  const result: Additions = { requests: {}, limits: {} };
+  for (const name of RESOURCES) {
+    const plainRequest = plain.requests[name];
+    const plainLimit = plain.limits[name];
+    if (plainRequest === undefined && plainLimit === undefined) continue;
+    const constraints = constraintsFor(pod, index, name, limitRanges);
+    const existing = {
+      request: quantityOrUndefined(container.resources?.requests?.[name]),
+      limit: quantityOrUndefined(container.resources?.limits?.[name]),
+    };
+    const wanted = {
+      request: existing.request ?? parseQuantity(plainRequest as string | number),
+      limit: existing.limit ?? parseQuantity(plainLimit as string | number),
+    };
+    const keep = () => {
+      if (plainRequest !== undefined) result.requests[name] = plainRequest;
+      if (plainLimit !== undefined) result.limits[name] = plainLimit;
+    };
+    if (!constraints) {
+      keep();
+      continue;
+    }
+    const { step, format } = unitsOf(name);
+    const fit = fitPair(existing, wanted, constraints, step);
+    const skip = (reason: string) => report.push({ action: 'skipped', resource: name, container: container.name, reason });
+    if (!fit.ok) {
+      skip(fit.reason);
+      continue;
+    }
+    const trial: Pod = withAmounts(pod, index, name, fit.request, fit.limit);
+    if (!podRatioHolds(trial, name, constraints.pod.ratio)) {
+      skip(`the pod's limit/request would exceed ${formatQuantity(constraints.pod.ratio!.value)} (LimitRange ${constraints.pod.ratio!.from})`);
+      continue;
+    }
+    const moves: string[] = [];
+    // The plain text stays where the fit kept its value; a moved value is written canonically.
+    const text = (label: string, value: Quantity, plainValue: Quantity, plainText: string | number) => {
+      if (compareQuantities(value, plainValue) === 0) return plainText;
+      moves.push(`${label} ${plainText} -> ${formatQuantity(value, format)}`);
+      return formatQuantity(value, format);
+    };
+    if (plainRequest !== undefined) result.requests[name] = text('request', fit.request, wanted.request, plainRequest);
+    if (plainLimit !== undefined) result.limits[name] = text('limit', fit.limit, wanted.limit, plainLimit);
+    if (moves.length > 0) report.push({ action: 'adjusted', resource: name, container: container.name, reason: moves.join(', ') });
+  }
+  return result;
+}
+
+/** A pod that differs from `pod` only in init container `index` having this request and limit (for the Pod-ratio check). */
+function withAmounts(pod: Pod, index: number, name: string, request: Quantity, limit: Quantity): Pod {
+  const inits = [...(pod.spec?.initContainers ?? [])];
+  const container = inits[index] as Container;
+  const resources = container.resources ?? {};
+  inits[index] = {
+    ...container,
+    resources: {
+      ...resources,
+      requests: { ...resources.requests, [name]: formatQuantity(request) },
+      limits: { ...resources.limits, [name]: formatQuantity(limit) },
+    },
+  };
+  return { ...pod, spec: { ...pod.spec, containers: pod.spec?.containers ?? [], initContainers: inits } };
+}
 
 /** What to add for each resource, given what the container already says. */
 export function missingAmounts(
@@ -59,14 +151,6 @@ export function missingAmounts(
     }
   }
   return additions;
-}
-
-function quantityOrUndefined(value: string | number): Quantity | undefined {
-  try {
-    return parseQuantity(value);
-  } catch {
-    return undefined;
-  }
 }
 
 function describe(additions: Additions): string {

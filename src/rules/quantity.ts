@@ -82,3 +82,82 @@ function numberText(value: number): string {
   if (!Number.isFinite(value)) throw new QuantityError(`${value} is not a quantity`);
   return String(value);
 }
+
+// Exact arithmetic for fitting defaults inside a LimitRange (limit-ranges.ts), and the canonical
+// text of a computed value. Results are reduced, so repeated operations keep small numbers.
+
+const gcd = (a: bigint, b: bigint): bigint => {
+  let [x, y] = [a < 0n ? -a : a, b < 0n ? -b : b];
+  while (y !== 0n) [x, y] = [y, x % y];
+  return x;
+};
+
+function reduced(num: bigint, den: bigint): Quantity {
+  if (den === 0n) throw new QuantityError('division by zero');
+  if (den < 0n) [num, den] = [-num, -den];
+  const divisor = gcd(num, den) || 1n;
+  return { num: num / divisor, den: den / divisor };
+}
+
+export const ZERO: Quantity = { num: 0n, den: 1n };
+export const addQuantities = (a: Quantity, b: Quantity): Quantity => reduced(a.num * b.den + b.num * a.den, a.den * b.den);
+export const subtractQuantities = (a: Quantity, b: Quantity): Quantity => reduced(a.num * b.den - b.num * a.den, a.den * b.den);
+/** a × b; a ratio such as a LimitRange's maxLimitRequestRatio is a quantity too ("4", "1.5"). */
+export const multiplyQuantities = (a: Quantity, b: Quantity): Quantity => reduced(a.num * b.num, a.den * b.den);
+/** a ÷ b; throws QuantityError when b is zero. */
+export const divideQuantities = (a: Quantity, b: Quantity): Quantity => reduced(a.num * b.den, a.den * b.num);
+export const minQuantity = (a: Quantity, b: Quantity): Quantity => (compareQuantities(a, b) <= 0 ? a : b);
+export const maxQuantity = (a: Quantity, b: Quantity): Quantity => (compareQuantities(a, b) >= 0 ? a : b);
+export const isZero = (a: Quantity): boolean => a.num === 0n;
+
+const floorDiv = (a: bigint, b: bigint) => (a >= 0n ? a / b : -((-a + b - 1n) / b));
+
+/** The largest multiple of `step` at or below q (step > 0): 1m for cpu, one byte for memory. */
+export function floorToStep(q: Quantity, step: Quantity): Quantity {
+  const units = floorDiv(q.num * step.den, q.den * step.num);
+  return multiplyQuantities({ num: units, den: 1n }, step);
+}
+
+/** The smallest multiple of `step` at or above q (step > 0). */
+export function ceilToStep(q: Quantity, step: Quantity): Quantity {
+  const units = -floorDiv(-q.num * step.den, q.den * step.num);
+  return multiplyQuantities({ num: units, den: 1n }, step);
+}
+
+/** Kubernetes' two canonical forms: BinarySI (Ki, Mi, Gi, …) for byte amounts, DecimalSI (m, k, M, …) otherwise. */
+export type QuantityFormat = 'BinarySI' | 'DecimalSI';
+
+const BINARY_SUFFIXES = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'] as const;
+const DECIMAL_SUFFIXES: ReadonlyArray<[number, string]> = [
+  [18, 'E'], [15, 'P'], [12, 'T'], [9, 'G'], [6, 'M'], [3, 'k'], [0, ''], [-3, 'm'], [-6, 'u'], [-9, 'n'],
+];
+
+/**
+ * The canonical text Kubernetes writes for a quantity (apimachinery's Quantity.String): in
+ * BinarySI, a whole number of at least 1024 takes the largest binary suffix that keeps it whole
+ * (1536Mi, 2Gi); anything else is DecimalSI with the largest SI suffix that keeps the number whole
+ * (250m, 1, 2k). As Kubernetes does, a value finer than a nano-unit is rounded up to the next one.
+ */
+export function formatQuantity(q: Quantity, format: QuantityFormat = 'DecimalSI'): string {
+  const value = reduced(q.num, q.den);
+  const negative = value.num < 0n;
+  const magnitude = { num: negative ? -value.num : value.num, den: value.den };
+  const sign = negative ? '-' : '';
+  if (magnitude.num === 0n) return '0';
+  if (format === 'BinarySI' && magnitude.den === 1n && magnitude.num >= 1024n) {
+    let number = magnitude.num;
+    let power = 0;
+    while (power < BINARY_SUFFIXES.length - 1 && number % 1024n === 0n) {
+      number /= 1024n;
+      power += 1;
+    }
+    return `${sign}${number}${BINARY_SUFFIXES[power]}`;
+  }
+  // Whole nano-units, rounded away from zero as Kubernetes rounds up.
+  const nanos = (magnitude.num * 10n ** 9n + magnitude.den - 1n) / magnitude.den;
+  for (const [exponent, suffix] of DECIMAL_SUFFIXES) {
+    const unit = 10n ** BigInt(exponent + 9);
+    if (nanos % unit === 0n) return `${sign}${nanos / unit}${suffix}`;
+  }
+  return `${sign}${nanos}n`;
+}

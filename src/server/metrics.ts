@@ -9,6 +9,7 @@ export interface Metrics {
   changes: Counter<'change'>;
   invalidRequests: Counter<'status'>;
   duration: Histogram<'result'>;
+  limitRangeAdjustments: Counter<'action' | 'resource'>;
 }
 
 export function createMetrics(): Metrics {
@@ -39,7 +40,14 @@ export function createMetrics(): Metrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
     registers: [registry],
   });
+  const limitRangeAdjustments = new Counter({
+    name: 'runner_defaults_limit_range_adjustments_total',
+    help: "Init-container defaults moved inside the namespace's LimitRange (adjusted) or left out because nothing fits (skipped), by resource",
+    labelNames: ['action', 'resource'],
+    registers: [registry],
+  });
   for (const result of ['patched', 'unchanged', 'skipped', 'error']) reviews.inc({ result }, 0);
   for (const change of CHANGE_NAMES) changes.inc({ change }, 0);
-  return { registry, reviews, changes, invalidRequests, duration };
+  for (const action of ['adjusted', 'skipped']) for (const resource of ['cpu', 'memory']) limitRangeAdjustments.inc({ action, resource }, 0);
+  return { registry, reviews, changes, invalidRequests, duration, limitRangeAdjustments };
 }

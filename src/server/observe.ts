@@ -1,6 +1,7 @@
 // Wraps the review endpoint with its log line and its metrics, so neither is threaded through
 // the handler. One line per review: uid, namespace, name, operation, dry run, result, changes,
-// reason and duration; never the pod, its env, its args or any annotation's value.
+// reason, LimitRange adjustments (container, resource, amounts) and duration; never the pod, its
+// env, its args or any annotation's value.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Metrics } from './metrics.js';
@@ -28,6 +29,7 @@ export function observed(handler: Handler, logger: Logger, metrics: Metrics) {
       }
       metrics.reviews.inc({ result: decision.outcome });
       for (const change of decision.changes) metrics.changes.inc({ change });
+      for (const { action, resource } of decision.adjustments) metrics.limitRangeAdjustments.inc({ action, resource });
       metrics.duration.observe({ result: decision.outcome }, durationMs / 1000);
       const line = {
         uid: request.uid,
@@ -38,6 +40,9 @@ export function observed(handler: Handler, logger: Logger, metrics: Metrics) {
         result: decision.outcome,
         changes: decision.changes,
         reason: decision.reason,
+        ...(decision.adjustments.length > 0
+          ? { limitRange: decision.adjustments.map(({ action, container, resource, reason }) => `${action} ${resource} of init container "${container}": ${reason}`) }
+          : {}),
         durationMs,
       };
       if (decision.outcome === 'error') logger.warn(line, 'review');

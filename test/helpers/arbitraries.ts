@@ -239,3 +239,51 @@ function replaceAt(document: unknown, path: readonly (string | number)[], value:
 export const podWithJunk: fc.Arbitrary<unknown> = fc
   .tuple(pod, fc.constantFrom(...JUNK_PATHS), junk)
   .map(([generated, path, value]) => replaceAt(structuredClone(generated), path, value));
+
+// LimitRanges for the LimitRange property: one or two, each with Container and Pod items that set
+// any subset of min, max and maxLimitRequestRatio for cpu and memory, from pools around the defaults.
+export type GenLimitRangeItem = { type: 'Container' | 'Pod'; min?: Amounts; max?: Amounts; maxLimitRequestRatio?: Amounts };
+export type GenLimitRange = { apiVersion: 'v1'; kind: 'LimitRange'; metadata: { name: string; namespace: string }; spec: { limits: GenLimitRangeItem[] } };
+
+const bound = (cpu: string[], memory: string[]) =>
+  fc.record({ cpu: fc.constantFrom(...cpu), memory: fc.constantFrom(...memory) }, { requiredKeys: [], noNullPrototype: true });
+
+const limitRangeItem: fc.Arbitrary<GenLimitRangeItem> = fc
+  .record({
+    // Pod items more often: a Container bound makes every container state that resource, so a pod
+    // whose init container lacks it is rejected before the webhook adds anything.
+    type: fc.constantFrom('Container' as const, 'Pod' as const, 'Pod' as const),
+    min: maybe(bound(['10m', '100m', '150m', '300m', '1'], ['64Mi', '128Mi', '200Mi', '1Gi']), 2),
+    max: maybe(bound(['250m', '500m', '1', '1500m', '3'], ['256Mi', '512Mi', '1Gi', '1536Mi', '4Gi']), 2),
+    maxLimitRequestRatio: maybe(bound(['1', '1.5', '3', '4', '10'], ['1', '2', '3', '8']), 2),
+  })
+  .map(({ type, ...bounds }) => withOptional({ type }, bounds));
+
+export const limitRanges: fc.Arbitrary<GenLimitRange[]> = fc
+  .array(fc.array(limitRangeItem, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 2 })
+  .map((lists) =>
+    lists.map((limits, index): GenLimitRange => ({
+      apiVersion: 'v1',
+      kind: 'LimitRange',
+      metadata: { name: `limits-${index}`, namespace: 'team' },
+      spec: { limits },
+    })),
+  );
+
+/** Complete resources for a regular container, often inside the generated bounds. */
+export const completeResources: fc.Arbitrary<Resources> = fc
+  .tuple(fc.constantFrom('100m', '250m', '500m', '1'), fc.constantFrom('128Mi', '256Mi', '512Mi'), fc.constantFrom(1, 2, 4))
+  .map(([cpu, memory, factor]) => ({
+    requests: { cpu, memory },
+    limits: { cpu: `${Number.parseInt(cpu, 10) * (cpu.endsWith('m') ? 1 : 1000) * factor}m`, memory: `${Number.parseInt(memory, 10) * factor}Mi` },
+  }));
+
+/** A runner pod whose regular containers all state complete resources, and any init containers (sidecars among them). */
+export const podForLimitRanges: fc.Arbitrary<GenPod> = fc
+  .tuple(pod, fc.array(completeResources, { minLength: 3, maxLength: 3 }))
+  .map(([generated, resources]) => ({
+    ...generated,
+    metadata: { ...generated.metadata, labels: { app: RUNNER }, annotations: undefined },
+    spec: { ...generated.spec, containers: generated.spec.containers.map((container, index) => ({ ...container, resources: resources[index % 3] })) },
+  }))
+  .map((generated) => ({ ...generated, metadata: withOptional({ name: generated.metadata.name, namespace: generated.metadata.namespace }, { labels: generated.metadata.labels }) }));

@@ -2,7 +2,7 @@
 // TLS (a throwaway CA and a server certificate for 127.0.0.1, made with the openssl CLI), bearer
 // token checks (a 401 Status otherwise), route handlers by method and path regex answering in the
 // API's wire format, and a log of every request. `writeKubeconfig` writes a real kubeconfig that
-// trusts the CA. Generic on purpose: pods today, Secrets, webhook configurations or LimitRanges next.
+// trusts the CA. Generic on purpose: pods, LimitRanges (with streaming watches), and what comes next.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
@@ -23,9 +23,14 @@ export interface ApiRequest {
 
 export interface ApiResponse {
   status?: number;
-  /** An object is sent as JSON; a string is sent as it is. */
-  body: unknown;
+  /** An object is sent as JSON; a string is sent as it is. Ignored when `stream` is given. */
+  body?: unknown;
   headers?: Record<string, string>;
+  /**
+   * A streaming answer (a watch): the status and headers are sent, then `stream` owns the
+   * response and writes to it (and ends it, or not) as it likes.
+   */
+  stream?: (res: ServerResponse) => void;
 }
 
 export type ApiHandler = (request: ApiRequest) => ApiResponse | Promise<ApiResponse>;
@@ -132,6 +137,12 @@ export async function startKubeApiServer(options: { token?: string; routes?: Rou
 }
 
 function send(res: ServerResponse, response: ApiResponse): void {
+  if (response.stream) {
+    res.writeHead(response.status ?? 200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', ...response.headers });
+    res.flushHeaders();
+    response.stream(res);
+    return;
+  }
   const text = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
   res.writeHead(response.status ?? 200, { 'Content-Type': 'application/json', ...response.headers });
   res.end(text);

@@ -69,11 +69,25 @@ export class WebhookProcess {
    * Starts serve with the given certificate files and extra flags; resolves once it listens.
    * With no certificate files, serve makes its own under cwd/certs and this trusts the CA it logs.
    */
-  static async start(options: { cert?: string; key?: string; ca?: string | Buffer; servername: string; args?: string[]; cwd?: string }): Promise<WebhookProcess> {
+  static async start(options: {
+    cert?: string;
+    key?: string;
+    ca?: string | Buffer;
+    servername: string;
+    args?: string[];
+    cwd?: string;
+    /** Extra environment for the child (after KUBERNETES_SERVICE_HOST is removed). */
+    env?: Record<string, string>;
+  }): Promise<WebhookProcess> {
     const tls = options.cert && options.key ? ['--tls-cert', options.cert, '--tls-key', options.key] : [];
+    // Never the in-cluster API server of whatever runs the tests: a test that wants one passes --kubeconfig.
+    const env = { ...process.env };
+    delete env.KUBERNETES_SERVICE_HOST;
+    Object.assign(env, options.env);
     const child = spawn(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', ...tls, ...(options.args ?? [])], {
       stdio: ['ignore', 'pipe', 'pipe'],
       cwd: options.cwd,
+      env,
     });
     const server = new WebhookProcess(child, options.ca ?? '', options.servername);
     const listening = await Promise.race([

@@ -1,0 +1,64 @@
+// Reads LimitRanges for `mutate --limit-ranges FILE`: one LimitRange, a List or LimitRangeList of
+// them (`kubectl get limitranges -o yaml` output as it is), or several YAML documents of any of
+// these. A file that holds something else, or a LimitRange the API server would refuse for a
+// bad quantity, is an InputError with a one-line reason.
+import { parseAllDocuments } from 'yaml';
+import { InputError, readText } from './read-document.js';
+import { isQuantity } from './rules/quantity.js';
+import type { LimitRange } from './rules/limit-ranges.js';
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const BOUNDS = ['min', 'max', 'maxLimitRequestRatio', 'default', 'defaultRequest'] as const;
+
+export function loadLimitRanges(file: string): LimitRange[] {
+  const documents = parseAllDocuments(readText(file), { uniqueKeys: true });
+  const list = Array.isArray(documents) ? documents : [documents];
+  const ranges: LimitRange[] = [];
+  list.forEach((document, index) => {
+    const problem = document.errors[0];
+    if (problem) throw new InputError(`${file} is not valid YAML or JSON: ${problem.message.split('\n')[0]}`);
+    const value: unknown = document.toJS({ maxAliasCount: 100 });
+    if (value === null || value === undefined) return; // an empty document, such as after a trailing ---
+    const where = list.length > 1 ? `${file}: document ${index + 1}` : file;
+    ranges.push(...limitRangesIn(value, where));
+  });
+  return ranges;
+}
+
+function limitRangesIn(value: unknown, where: string): LimitRange[] {
+  const kind = isObject(value) ? value.kind : undefined;
+  if (isObject(value) && (kind === 'List' || kind === 'LimitRangeList')) {
+    if (!Array.isArray(value.items)) throw new InputError(`${where}: a ${kind} needs an items list`);
+    return value.items.map((item, index) => checked(item, `${where}: items[${index}]`, true));
+  }
+  return [checked(value, where, false)];
+}
+
+function checked(value: unknown, where: string, inList: boolean): LimitRange {
+  const kind = isObject(value) ? value.kind : undefined;
+  if (!isObject(value) || (kind !== 'LimitRange' && !(inList && kind === undefined))) {
+    const found = typeof kind === 'string' ? kind : 'missing';
+    throw new InputError(`${where}: not a LimitRange, a List or a LimitRangeList (kind: ${found})`);
+  }
+  const name = isObject(value.metadata) && typeof value.metadata.name === 'string' ? ` "${value.metadata.name}"` : '';
+  const spec = value.spec;
+  const limits = isObject(spec) ? spec.limits : undefined;
+  if (spec !== undefined && spec !== null && !isObject(spec)) throw new InputError(`${where}: LimitRange${name}: spec is not an object`);
+  if (limits !== undefined && limits !== null && !Array.isArray(limits)) throw new InputError(`${where}: LimitRange${name}: spec.limits is not a list`);
+  (Array.isArray(limits) ? limits : []).forEach((item: unknown, index) => {
+    const path = `spec.limits[${index}]`;
+    if (!isObject(item)) throw new InputError(`${where}: LimitRange${name}: ${path} is not an object`);
+    for (const key of BOUNDS) {
+      const bounds = item[key];
+      if (bounds === undefined || bounds === null) continue;
+      if (!isObject(bounds)) throw new InputError(`${where}: LimitRange${name}: ${path}.${key} is not a map of quantities`);
+      for (const [resource, amount] of Object.entries(bounds)) {
+        if ((typeof amount !== 'string' && typeof amount !== 'number') || !isQuantity(amount)) {
+          throw new InputError(`${where}: LimitRange${name}: ${path}.${key}.${resource} is not a quantity`);
+        }
+      }
+    }
+  });
+  return value as LimitRange;
+}
