@@ -48,19 +48,23 @@ const rendered = kustomization.resources.flatMap((file) => readManifests(file).m
 const objects = rendered.map(({ object }) => object);
 const [bootstrapJob] = readManifests('bootstrap-job.yaml') as unknown as IJob[];
 
-function one<T>(kind: string): T {
-  const found = objects.filter((object) => object.kind === kind);
-  if (found.length !== 1) throw new Error(`expected one ${kind}, found ${found.length}`);
+function one<T>(kind: string, name?: string): T {
+  const found = objects.filter((object) => object.kind === kind && (name === undefined || object.metadata?.name === name));
+  if (found.length !== 1) throw new Error(`expected one ${kind}${name ? ` named ${name}` : ''}, found ${found.length}`);
   return found[0] as unknown as T;
 }
 
 const deployment = one<IDeployment>('Deployment');
 const service = one<IService>('Service');
 const webhookConfig = one<IMutatingWebhookConfiguration>('MutatingWebhookConfiguration');
-const serviceAccount = one<IServiceAccount>('ServiceAccount');
+/** The webhook's pods' identity, and the bootstrap's and audit's. */
+const serviceAccount = one<IServiceAccount>('ServiceAccount', 'runner-defaults');
+const adminAccount = one<IServiceAccount>('ServiceAccount', 'runner-defaults-admin');
 const configMap = one<IConfigMap>('ConfigMap');
-const clusterRole = one<IClusterRole>('ClusterRole');
-const clusterRoleBinding = one<IClusterRoleBinding>('ClusterRoleBinding');
+const clusterRole = one<IClusterRole>('ClusterRole', 'runner-defaults');
+const clusterRoleBinding = one<IClusterRoleBinding>('ClusterRoleBinding', 'runner-defaults');
+const webhookRole = one<IClusterRole>('ClusterRole', 'runner-defaults-webhook');
+const webhookRoleBinding = one<IClusterRoleBinding>('ClusterRoleBinding', 'runner-defaults-webhook');
 const role = one<IRole>('Role');
 const roleBinding = one<IRoleBinding>('RoleBinding');
 const pdb = one<IPodDisruptionBudget>('PodDisruptionBudget');
@@ -110,11 +114,11 @@ describe('the kustomization', () => {
     expect([...kustomization.resources].sort()).toEqual(files.sort());
   });
 
-  it('renders one of each object the install needs', () => {
+  it('renders each object the install needs: one of each, but two identities with their roles', () => {
     expect(objects.map((object) => object.kind).sort()).toEqual(
       [
-        'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'MutatingWebhookConfiguration', 'Namespace',
-        'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount',
+        'ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'MutatingWebhookConfiguration',
+        'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount', 'ServiceAccount',
       ].sort(),
     );
   });
@@ -197,9 +201,9 @@ describe('the Deployment', () => {
     expect(container.resources?.limits?.memory).toEqual(expect.any(String));
   });
 
-  it('mounts no service account token, as the server never calls the API', () => {
+  it('runs as its own ServiceAccount with a token, which it needs to watch LimitRanges', () => {
     expect(podSpec?.serviceAccountName).toBe(serviceAccount.metadata?.name);
-    expect(podSpec?.automountServiceAccountToken).toBe(false);
+    expect(podSpec?.automountServiceAccountToken).toBe(true);
   });
 
   it('waits a few seconds on SIGTERM, and the grace period outlasts that delay and the shutdown timeout', () => {
@@ -310,14 +314,26 @@ describe('the MutatingWebhookConfiguration', () => {
 });
 
 describe('RBAC', () => {
-  const account = { kind: 'ServiceAccount', name: serviceAccount.metadata?.name, namespace: NAMESPACE };
+  const admin = { kind: 'ServiceAccount', name: adminAccount.metadata?.name, namespace: NAMESPACE };
+  const webhookAccount = { kind: 'ServiceAccount', name: serviceAccount.metadata?.name, namespace: NAMESPACE };
 
   it.each([
-    { what: 'the ClusterRoleBinding', binding: clusterRoleBinding, roleKind: 'ClusterRole', roleName: clusterRole.metadata?.name },
-    { what: 'the RoleBinding', binding: roleBinding, roleKind: 'Role', roleName: role.metadata?.name },
-  ])('$what grants its role to the ServiceAccount', ({ binding, roleKind, roleName }) => {
+    { what: 'the admin ClusterRoleBinding', binding: clusterRoleBinding, roleKind: 'ClusterRole', roleName: clusterRole.metadata?.name, account: admin },
+    { what: 'the admin RoleBinding', binding: roleBinding, roleKind: 'Role', roleName: role.metadata?.name, account: admin },
+    { what: "the webhook's ClusterRoleBinding", binding: webhookRoleBinding, roleKind: 'ClusterRole', roleName: webhookRole.metadata?.name, account: webhookAccount },
+  ])('$what grants its role to its ServiceAccount only', ({ binding, roleKind, roleName, account }) => {
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: roleKind, name: roleName });
     expect(binding.subjects).toEqual([account]);
+  });
+
+  it("gives the webhook's pods list and watch on LimitRanges, and nothing else", () => {
+    expect(webhookRole.rules).toEqual([{ apiGroups: [''], resources: ['limitranges'], verbs: ['list', 'watch'] }]);
+  });
+
+  it('lets audit list LimitRanges, read-only', () => {
+    expect(clusterRole.rules?.filter((rule) => rule.resources?.includes('limitranges'))).toEqual([
+      { apiGroups: [''], resources: ['limitranges'], verbs: ['list'] },
+    ]);
   });
 
   it('reads pods cluster-wide with get and list only', () => {
@@ -341,9 +357,9 @@ describe('RBAC', () => {
   });
 
   it('grants nothing else', () => {
-    const resources = [...(clusterRole.rules ?? []), ...(role.rules ?? [])].flatMap((rule) => rule.resources ?? []);
-    expect(new Set(resources)).toEqual(new Set(['pods', 'mutatingwebhookconfigurations', 'secrets']));
-    expect([...(clusterRole.rules ?? []), ...(role.rules ?? [])].flatMap((rule) => rule.verbs)).not.toContain('*');
+    const rules = [...(clusterRole.rules ?? []), ...(role.rules ?? []), ...(webhookRole.rules ?? [])];
+    expect(new Set(rules.flatMap((rule) => rule.resources ?? []))).toEqual(new Set(['pods', 'mutatingwebhookconfigurations', 'secrets', 'limitranges']));
+    expect(rules.flatMap((rule) => rule.verbs)).not.toContain('*');
   });
 });
 
@@ -371,9 +387,9 @@ describe('the bootstrap Job', () => {
     expect(flag(bootstrap?.args, 'webhook-config')).toBe(webhookConfig.metadata?.name);
   });
 
-  it('runs in the namespace as the ServiceAccount, with its token, from the same image as the server', () => {
+  it('runs in the namespace as the admin ServiceAccount, with its token, from the same image as the server', () => {
     expect(bootstrapJob?.metadata?.namespace).toBe(NAMESPACE);
-    expect(spec?.serviceAccountName).toBe(serviceAccount.metadata?.name);
+    expect(spec?.serviceAccountName).toBe(adminAccount.metadata?.name);
     expect(spec?.automountServiceAccountToken).toBe(true);
     expect(bootstrap?.image).toBe(container.image);
   });
