@@ -2,7 +2,8 @@
 // figures go to bench/results/ (ignored by git). Not part of `npm test`.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchReviewCore } from './review-core.mjs';
-import { benchServerLoad } from './server-load.mjs';
+import { benchCostBreakdown, STAGES } from './cost-breakdown.mjs';
+import { benchServerLoad, certificates } from './server-load.mjs';
 
 const results = { date: new Date().toISOString(), node: process.version };
 
@@ -28,6 +29,16 @@ console.log(row('baseline'));
 console.log(row('runner-defaults'));
 console.log(`  throughput ratio ${load.throughputRatio} (target: at least 0.8)   p99 ratio ${load.p99Ratio} (target: at most 1.5)`);
 console.log(`  resident memory: ${load.memory.startMb} MB at start, ${load.memory.after20kMb} MB after 20,000 reviews, ${load.memory.after100kMb} MB after 100,000 (growth ${load.memory.growthPercent}%, target: at most 10%)`);
+
+console.log('\nwhere the server CPU goes (microseconds of server CPU per review, all threads, medians of alternating runs):');
+results.costBreakdown = await benchCostBreakdown(certificates());
+const cost = results.costBreakdown;
+const labels = { floor: 'parse + answer (floor)', rules: '+ rules, patch, encode', endpoint: '+ request handling', metrics: '+ metrics', logged: '+ log line (= serve)' };
+STAGES.forEach((stage, index) => {
+  const step = index === 0 ? '' : ` (${cost[stage] - cost[STAGES[index - 1]] >= 0 ? '+' : ''}${cost[stage] - cost[STAGES[index - 1]]})`;
+  console.log(`  ${labels[stage].padEnd(28)} ${String(cost[stage]).padStart(4)} us${step}`);
+});
+console.log(`  floor / serve: ${(cost.floor / cost.logged).toFixed(2)} (the throughput ratio this CPU cost allows)`);
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 const file = new URL(`./results/bench-${results.date.replace(/[:.]/g, '-')}.json`, import.meta.url);

@@ -14,7 +14,7 @@ const BODY = readFileSync(new URL('../test/fixtures/admission/create-runner-lega
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
 const BASELINE = new URL('./baseline-server.mjs', import.meta.url).pathname;
 
-function certificates() {
+export function certificates() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-certs-'));
   writeCertificateSet(dir, issueCertificateSet(['localhost', '127.0.0.1'], 2));
   return certificatePaths(dir);

@@ -1,0 +1,42 @@
+// Benchmark: where a review's server CPU goes. Each stage of bench/stage-server.mjs adds one part
+// of the webhook's work; the server process's CPU time (all its threads, from /proc) per request
+// under the same autocannon load tells what each part costs, in a server rather than a loop.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+
+const BODY = readFileSync(new URL('../test/fixtures/admission/create-runner-legacy.json', import.meta.url), 'utf8');
+const STAGE_SERVER = new URL('./stage-server.mjs', import.meta.url).pathname;
+export const STAGES = ['floor', 'rules', 'endpoint', 'metrics', 'logged'];
+
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function measure(stage, files) {
+  const child = spawn(process.execPath, [STAGE_SERVER, stage, files.certificate, files.key], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let port;
+  for await (const line of createInterface({ input: child.stdout })) {
+    port = JSON.parse(line).port;
+    break;
+  }
+  const options = { url: `https://127.0.0.1:${port}/mutate`, method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY, connections: 16 };
+  await autocannon({ ...options, amount: 3000 });
+  const before = cpuMs(child.pid);
+  const result = await autocannon({ ...options, amount: 15_000 });
+  const microseconds = ((cpuMs(child.pid) - before) * 1000) / result.requests.total;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+  return microseconds;
+}
+
+/** Server CPU microseconds per request at each stage: the median of `rounds` alternating runs. */
+export async function benchCostBreakdown(files, { rounds = 3 } = {}) {
+  const samples = Object.fromEntries(STAGES.map((stage) => [stage, []]));
+  for (let round = 0; round < rounds; round++) for (const stage of STAGES) samples[stage].push(await measure(stage, files));
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  return Object.fromEntries(STAGES.map((stage) => [stage, Math.round(median(samples[stage]))]));
+}

@@ -1,0 +1,44 @@
+// One stage of the review path over HTTPS, for bench/cost-breakdown.mjs: the same node:https
+// server with more of the webhook's work switched on at each stage, so the CPU each part costs
+// can be told apart. Prints {"msg":"listening","port":N} like serve does.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import pino from 'pino';
+import { readAdmissionReview } from '../dist/admission/request.js';
+import { review } from '../dist/admission/review.js';
+import { defaultConfig } from '../dist/config.js';
+import { createMetrics } from '../dist/server/metrics.js';
+import { observed } from '../dist/server/observe.js';
+import { reviewEndpoint } from '../dist/server/review-endpoint.js';
+
+const [stage, certFile, keyFile] = process.argv.slice(2);
+const context = { config: defaultConfig };
+const discard = (level) => pino({ level, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 }));
+const endpoint = reviewEndpoint({ context: () => context, maxBodyBytes: 6 << 20, maxDurationMs: 30_000 });
+
+function parsed(req, answer) {
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
+  req.on('end', () => answer(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+}
+function reply(res, text) {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+const STAGES = {
+  /** parse and answer allowed: the floor */
+  floor: (req, res) => parsed(req, (body) => reply(res, JSON.stringify({ apiVersion: body.apiVersion, kind: 'AdmissionReview', response: { uid: body.request.uid, allowed: true } }))),
+  /** + the rules, the patch and its encoding */
+  rules: (req, res) => parsed(req, (body) => reply(res, JSON.stringify(review(readAdmissionReview(body), context).answer))),
+  /** + the endpoint's request handling (method, content type, size limit, deadline, errors) */
+  endpoint: (req, res) => void endpoint(req, res),
+  /** + metrics */
+  metrics: observed(endpoint, discard('warn'), createMetrics()),
+  /** + the log line: everything serve does for a review */
+  logged: observed(endpoint, discard('info'), createMetrics()),
+};
+
+const server = createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.2', keepAliveTimeout: 120_000 }, STAGES[stage]);
+server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ msg: 'listening', port: server.address().port })));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
