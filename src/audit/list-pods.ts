@@ -4,7 +4,7 @@
 // fresh token, go on with it (the list is then complete but not one consistent snapshot).
 import type { V1PodList } from '@kubernetes/client-node';
 import type { Pod } from '../rules/types.js';
-import { ApiStatusError, AuditError, type Connection } from './kube-connection.js';
+import { ApiStatusError, AuditError, type Connection } from '../kube/connection.js';
 
 /**
  * A PodList as the wire carries it. The model's V1ListMeta names the token `_continue` (its

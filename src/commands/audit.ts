@@ -3,10 +3,10 @@
 // Exit codes: 0 done; 1 with --fail-on-missing when a pod (not opted out) lacks a default;
 // 2 when the audit could not be done, with one line on stderr naming the cause.
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { AuditError, ApiStatusError, connect } from '../audit/kube-connection.js';
+import { AuditError, ApiStatusError, connect } from '../kube/connection.js';
 import { listPods } from '../audit/list-pods.js';
 import { countRow, emptySummary, limitRangeNote, podReport, type PodRow } from '../audit/pod-report.js';
-import type { Connection } from '../audit/kube-connection.js';
+import type { Connection } from '../kube/connection.js';
 import type { LimitRange } from '../rules/limit-ranges.js';
 import { renderJson, renderTable, type AuditFormat } from '../audit/render.js';
 import { selectorToString } from '../rules/selector.js';

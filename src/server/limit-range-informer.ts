@@ -3,12 +3,12 @@
 // (as a status or a watch ERROR event) makes the library list again, and a failed list or watch
 // (network, 5xx, 403) is retried here with a capped backoff, since the library then gives up.
 //
-// The list is a raw GET through the kubeconfig (audit's kube-connection.ts), not CoreV1Api: the
+// The list is a raw GET through the kubeconfig (src/kube/connection.ts), not CoreV1Api: the
 // objects stay plain JSON, as the watch events are (the library's Watch parses lines with
 // JSON.parse), so the rules see LimitRanges in one shape whichever way they arrived.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { connectWith } from '../audit/kube-connection.js';
+import { connectWith } from '../kube/connection.js';
 import type { LimitRange } from '../rules/limit-ranges.js';
 
 export const LIMIT_RANGES_PATH = '/api/v1/limitranges';

@@ -1,4 +1,4 @@
-// How audit talks to the API server: the kubeconfig (or the in-cluster service account) gives the
+// How audit and the LimitRange informer talk to the API server: the kubeconfig (or the in-cluster service account) gives the
 // server, the namespace and the credentials; each GET returns the response's own JSON.
 //
 // Raw requests, with the KubeConfig's applied TLS and auth, rather than CoreV1Api: in
@@ -10,7 +10,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeError } from '../kube/kube-error.js';
+import { KubeError } from './kube-error.js';
 
 /** A failure the audit reports as one line on stderr and exit code 2. */
 export class AuditError extends Error {}
