@@ -30,7 +30,7 @@ console.log(row('runner-defaults'));
 console.log(`  throughput ratio ${load.throughputRatio} (target: at least 0.8)   p99 ratio ${load.p99Ratio} (target: at most 1.5)`);
 console.log(`  resident memory: ${load.memory.startMb} MB at start, ${load.memory.after20kMb} MB after 20,000 reviews, ${load.memory.after100kMb} MB after 100,000 (growth ${load.memory.growthPercent}%, target: at most 10%)`);
 
-console.log('\nwhere the server CPU goes (microseconds of server CPU per review, all threads, medians of alternating runs):');
+console.log('\nwhere the server CPU goes (microseconds of server CPU per review, all threads, least of 5 alternating runs):');
 results.costBreakdown = await benchCostBreakdown(certificates());
 const cost = results.costBreakdown;
 const labels = { floor: 'parse + answer (floor)', rules: '+ rules, patch, encode', endpoint: '+ request handling', metrics: '+ metrics', logged: '+ log line (= serve)' };
