@@ -2,23 +2,17 @@
 // them (`kubectl get limitranges -o yaml` output as it is), or several YAML documents of any of
 // these. A file that holds something else, or a LimitRange the API server would refuse for a
 // bad quantity, is an InputError with a one-line reason.
-import { parseAllDocuments } from 'yaml';
-import { InputError, readText } from './read-document.js';
+import { InputError, readDocuments } from './read-document.js';
 import { isQuantity } from './rules/quantity.js';
 import type { LimitRange } from './rules/limit-ranges.js';
+import { isObject } from './json.js';
 
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const BOUNDS = ['min', 'max', 'maxLimitRequestRatio', 'default', 'defaultRequest'] as const;
 
 export function loadLimitRanges(file: string): LimitRange[] {
-  const documents = parseAllDocuments(readText(file), { uniqueKeys: true });
-  const list = Array.isArray(documents) ? documents : [documents];
+  const list = readDocuments(file);
   const ranges: LimitRange[] = [];
-  list.forEach((document, index) => {
-    const problem = document.errors[0];
-    if (problem) throw new InputError(`${file} is not valid YAML or JSON: ${problem.message.split('\n')[0]}`);
-    const value: unknown = document.toJS({ maxAliasCount: 100 });
+  list.forEach((value, index) => {
     if (value === null || value === undefined) return; // an empty document, such as after a trailing ---
     const where = list.length > 1 ? `${file}: document ${index + 1}` : file;
     ranges.push(...limitRangesIn(value, where));

@@ -1,6 +1,6 @@
-// Reads one YAML or JSON document from a file or standard input ("-"), for the offline commands.
+// Reads YAML or JSON documents from a file or standard input ("-"), for the offline commands.
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { parseAllDocuments, parseDocument, type Document } from 'yaml';
 
 export class InputError extends Error {}
 
@@ -10,14 +10,26 @@ export function readText(file: string): string {
     return readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
-    throw new InputError(`cannot read ${file === '-' ? 'standard input' : file}: ${code === 'ENOENT' ? 'no such file' : message}`);
+    throw new InputError(`cannot read ${sourceName(file)}: ${code === 'ENOENT' ? 'no such file' : message}`);
   }
 }
 
-export function readDocument(file: string): unknown {
-  const text = readText(file);
-  const document = parseDocument(text, { uniqueKeys: true });
+/** How messages name a file, or standard input for "-". */
+const sourceName = (file: string) => (file === '-' ? 'standard input' : file);
+
+/** The document's value; an InputError with the parser's first problem when it has one. */
+function valueOf(document: Document, file: string): unknown {
   const problem = document.errors[0];
-  if (problem) throw new InputError(`${file === '-' ? 'standard input' : file} is not valid YAML or JSON: ${problem.message.split('\n')[0]}`);
+  if (problem) throw new InputError(`${sourceName(file)} is not valid YAML or JSON: ${problem.message.split('\n')[0]}`);
   return document.toJS({ maxAliasCount: 100 });
+}
+
+/** The one document in the file. */
+export function readDocument(file: string): unknown {
+  return valueOf(parseDocument(readText(file), { uniqueKeys: true }), file);
+}
+
+/** Every document in the file (an empty one, such as after a trailing ---, as null). */
+export function readDocuments(file: string): unknown[] {
+  return parseAllDocuments(readText(file), { uniqueKeys: true }).map((document) => valueOf(document, file));
 }

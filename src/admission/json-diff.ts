@@ -7,9 +7,7 @@
 // so no operation ever needs a parent that does not exist), `replace` for a changed value and
 // `remove` for a deleted key; arrays whose length changed are replaced whole.
 import type { Operation } from 'fast-json-patch';
-
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+import { isObject } from '../json.js';
 
 /** JSON Pointer (RFC 6901) escaping: `~` becomes `~0` and `/` becomes `~1`, in that order. */
 export function escapePointer(key: string | number): string {

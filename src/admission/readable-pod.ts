@@ -4,12 +4,10 @@
 // Hand-written rather than a schema library's parse: those build a copy of what they check,
 // and the review path must not copy the pod (DESIGN.md, "Fast"). Only the touched parts are checked.
 import type { Pod } from '../rules/types.js';
+import { isObject, type Json } from '../json.js';
 
 export class UnreadablePodError extends Error {}
 
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const absent = (value: unknown) => value === undefined || value === null;
 
 /** `path.key` for a plain key, `path["odd key"]` for any other, so a path is never ambiguous. */

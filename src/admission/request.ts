@@ -1,6 +1,7 @@
 // Turns a parsed AdmissionReview into the small internal request the rest of the code uses, so
 // the rules never see an AdmissionReview and serve, mutate and audit share one core. A body that
 // is not an AdmissionReview with a request and a uid is refused with a message saying why.
+import { isObject, type Json } from '../json.js';
 
 export const ADMISSION_VERSIONS = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const;
 export type AdmissionVersion = (typeof ADMISSION_VERSIONS)[number];
@@ -33,9 +34,6 @@ export interface AdmissionRequest {
 
 /** A request we cannot answer at all: the HTTP layer turns it into a 400. */
 export class BadReviewError extends Error {}
-
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function optionalString(owner: Json, key: string, path: string): string {
   const value = owner[key];

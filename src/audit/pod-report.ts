@@ -6,7 +6,7 @@ import { decide } from '../admission/decide.js';
 import { podCreateRequest } from '../admission/request.js';
 import { appliedChanges, optedOut, SKIP_ANNOTATION } from '../rules/annotations.js';
 import type { LimitRange } from '../rules/limit-ranges.js';
-import { CHANGE_NAMES, type ChangeName, type Pod, type RuleContext } from '../rules/types.js';
+import { CHANGE_NAMES, describeAdjustment, type ChangeName, type Pod, type RuleContext } from '../rules/types.js';
 
 export interface PodRow {
   namespace: string;
@@ -40,7 +40,7 @@ export function limitRangeNote(pod: Pod, context: RuleContext, limitRanges: read
   if (limitRanges.length === 0) return { effect: 'none', adjustments: [] };
   const { adjustments } = decide(podCreateRequest((optedOut(pod) ? withoutSkip(pod) : pod) as Record<string, unknown>), { ...context, limitRanges });
   const effect = adjustments.some((adjustment) => adjustment.action === 'skipped') ? 'skipped' : adjustments.length > 0 ? 'adjusted' : 'none';
-  return { effect, adjustments: adjustments.map(({ action, container, resource, reason }) => `${action} ${resource} of init container "${container}": ${reason}`) };
+  return { effect, adjustments: adjustments.map(describeAdjustment) };
 }
 
 export function podReport(pod: Pod, context: RuleContext): PodRow {

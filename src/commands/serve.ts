@@ -89,17 +89,17 @@ async function startLimitRanges(options: ServeOptions, logger: Logger): Promise<
   // Loaded on use: @kubernetes/client-node takes a second to load. In a cluster, with no
   // --kubeconfig, kubectl's loading rules end at the pod's service account.
   const { loadKubeConfig } = await import('../kube/kubeconfig.js');
-  let kubeConfig;
+  let loaded;
   try {
-    kubeConfig = loadKubeConfig(options.kubeconfig).config;
+    loaded = loadKubeConfig(options.kubeconfig);
   } catch (error) {
     if (!(error instanceof KubeError)) throw error;
     if (options.kubeconfig) throw error; // the CLI prints it as one line and exits 1
     logger.warn({ err: error.message }, 'no API server access: LimitRanges are not consulted; init containers get the plain defaults');
     return undefined;
   }
-  const server = kubeConfig.getCurrentCluster()?.server;
-  const informer = await LimitRangeInformer.start({ kubeConfig, logger });
+  const server = loaded.cluster.server;
+  const informer = await LimitRangeInformer.start({ kubeConfig: loaded.config, cluster: loaded.cluster, logger });
   const waitMs = options.limitRangesWaitSeconds * 1000;
   let timer: NodeJS.Timeout | undefined;
   const inTime = await Promise.race([

@@ -1,5 +1,6 @@
-// How audit and the LimitRange informer talk to the API server: the kubeconfig (or the in-cluster service account) gives the
-// server, the namespace and the credentials; each GET returns the response's own JSON.
+// How audit and the LimitRange informer talk to the API server: the kubeconfig (or the in-cluster
+// service account) gives the server, the namespace and the credentials; each GET returns the
+// response's own JSON.
 //
 // Raw requests, with the KubeConfig's applied TLS and auth, rather than CoreV1Api: in
 // @kubernetes/client-node 1.4.0 a list goes through ObjectSerializer.deserialize into model
@@ -9,8 +10,8 @@
 // or exec plugin the library itself would use.
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeError } from './kube-error.js';
+import type { Cluster, KubeConfig } from '@kubernetes/client-node';
+import { KubeError, firstLine, statusOf, type KubeStatus } from './kube-error.js';
 
 /** A failure the audit reports as one line on stderr and exit code 2. */
 export class AuditError extends Error {}
@@ -26,14 +27,6 @@ export class ApiStatusError extends Error {
   }
 }
 
-export interface KubeStatus {
-  kind?: string;
-  message?: string;
-  reason?: string;
-  code?: number;
-  metadata?: { continue?: string };
-}
-
 export interface Connection {
   /** The API server's address, for messages. */
   server: string;
@@ -44,27 +37,23 @@ export interface Connection {
 }
 
 const REQUEST_TIMEOUT_MS = 60_000;
-const firstLine = (text: string) => text.split('\n')[0] ?? '';
 
 export async function connect(kubeconfigFile?: string): Promise<Connection> {
   // Loaded on use: @kubernetes/client-node takes a second to load.
-  const { loadKubeConfig } = await import('../kube/kubeconfig.js');
-  let config: KubeConfig;
+  const { loadKubeConfig } = await import('./kubeconfig.js');
   try {
-    ({ config } = loadKubeConfig(kubeconfigFile));
+    const { config, cluster } = loadKubeConfig(kubeconfigFile);
+    return connectWith(config, cluster, kubeconfigFile);
   } catch (error) {
     // Audit reports its own failures with exit code 2 (1 means "defaults missing").
     if (error instanceof KubeError) throw new AuditError(error.message);
     throw error;
   }
-  return connectWith(config, kubeconfigFile);
 }
 
-/** A connection through a loaded kubeconfig's current context (audit, and serve's LimitRange informer). */
-export function connectWith(config: KubeConfig, kubeconfigFile?: string): Connection {
+/** A connection through a kubeconfig and its current cluster, as loadKubeConfig gives them (audit, and serve's LimitRange informer). */
+export function connectWith(config: KubeConfig, cluster: Cluster, kubeconfigFile?: string): Connection {
   const source = kubeconfigFile ? `the kubeconfig ${kubeconfigFile}` : 'the kubeconfig';
-  const cluster = config.getCurrentCluster();
-  if (!cluster) throw new AuditError(`${source} has no current context with a cluster`);
   const server = cluster.server.replace(/\/+$/, '');
   let url: URL;
   try {
@@ -114,12 +103,9 @@ async function get(config: KubeConfig, base: URL, server: string, path: string):
   } catch {
     if (code === 200) throw new AuditError(`the API server at ${server} answered with a body that is not JSON`);
   }
-  if (code !== 200) throw new ApiStatusError(code, isStatus(body) ? body : undefined, server);
+  if (code !== 200) throw new ApiStatusError(code, statusOf(body), server);
   return body;
 }
-
-const isStatus = (body: unknown): body is KubeStatus =>
-  typeof body === 'object' && body !== null && (body as KubeStatus).kind === 'Status';
 
 const NETWORK_CAUSES: Record<string, string> = {
   ECONNREFUSED: 'connection refused',

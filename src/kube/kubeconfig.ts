@@ -2,9 +2,7 @@
 // failures read: a --kubeconfig file, or kubectl's loading rules ($KUBECONFIG, ~/.kube/config, then
 // the in-cluster service account); and an API error turned into one line naming the object and the cause.
 import { ApiException, KubeConfig, type Cluster } from '@kubernetes/client-node';
-import { KubeError } from './kube-error.js';
-
-const firstLine = (text: string) => text.split('\n')[0] ?? '';
+import { KubeError, firstLine, statusOf } from './kube-error.js';
 
 /** The kubeconfig to use and its current cluster; a KubeError saying why not otherwise. */
 export function loadKubeConfig(file?: string): { config: KubeConfig; cluster: Cluster } {
@@ -25,24 +23,6 @@ export function loadKubeConfig(file?: string): { config: KubeConfig; cluster: Cl
     throw new KubeError('no kubeconfig found: give --kubeconfig, set $KUBECONFIG, write ~/.kube/config, or run in a pod with a service account token');
   }
   return { config, cluster };
-}
-
-interface Status {
-  kind?: string;
-  message?: string;
-  reason?: string;
-}
-
-function statusOf(body: unknown): Status | undefined {
-  let value = body;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      return undefined;
-    }
-  }
-  return typeof value === 'object' && value !== null && (value as Status).kind === 'Status' ? (value as Status) : undefined;
 }
 
 /**

@@ -4,8 +4,7 @@
 // shallow copies instead of a deep copy of the pod (DESIGN.md, "Fast"); the patch is then the
 // difference between the original and this copy (src/admission/json-diff.ts skips shared parts).
 import type { Container, Pod, PodDraft } from './types.js';
-
-type Json = Record<string, unknown>;
+import type { Json } from '../json.js';
 
 /**
  * A shallow copy that new keys can be added to cheaply. Not `{ ...value }`: V8 gives a spread

@@ -5,8 +5,8 @@
 // When the namespace has LimitRanges (context.limitRanges), each key's default is then fitted
 // inside them (limit-ranges.ts); a key that nothing fits is left out, and the change says why.
 import type { Config } from '../config.js';
-import { constraintsFor, fitPair, podRatioHolds, quantityOrUndefined, unitsOf, type LimitRange } from './limit-ranges.js';
-import { compareQuantities, formatQuantity, parseQuantity, type Quantity } from './quantity.js';
+import { constraintsFor, fitPair, podRatioHolds, unitsOf, type LimitRange } from './limit-ranges.js';
+import { compareQuantities, formatQuantity, parseQuantity, quantityOrUndefined, type Quantity } from './quantity.js';
 import type { Container, LimitRangeAdjustment, Pod, Rule } from './types.js';
 
 const RESOURCES = ['cpu', 'memory'] as const;

@@ -23,7 +23,7 @@ import {
   maxQuantity,
   minQuantity,
   multiplyQuantities,
-  parseQuantity,
+  quantityOrUndefined,
   subtractQuantities,
   ZERO,
   type Quantity,
@@ -102,14 +102,6 @@ export function hasBounds(bounds: Bounds): boolean {
   return bounds.min !== undefined || bounds.max !== undefined || bounds.ratio !== undefined;
 }
 
-export function quantityOrUndefined(value: Amount | null | undefined): Quantity | undefined {
-  if (value === undefined || value === null) return undefined;
-  try {
-    return parseQuantity(value);
-  } catch {
-    return undefined;
-  }
-}
 
 type Side = 'requests' | 'limits';
 const amountOf = (container: Container | undefined, side: Side, resource: string): Quantity | undefined =>

@@ -60,14 +60,19 @@ export function parseQuantity(input: string | number): Quantity {
   return { num, den };
 }
 
+/** The quantity, or undefined when the value is absent or does not parse. */
+export function quantityOrUndefined(input: string | number | null | undefined): Quantity | undefined {
+  if (input === undefined || input === null) return undefined;
+  try {
+    return parseQuantity(input);
+  } catch {
+    return undefined;
+  }
+}
+
 /** True when the text parses as a quantity. */
 export function isQuantity(input: string | number): boolean {
-  try {
-    parseQuantity(input);
-    return true;
-  } catch {
-    return false;
-  }
+  return quantityOrUndefined(input) !== undefined;
 }
 
 /** Negative, zero or positive as a is less than, equal to or greater than b. */

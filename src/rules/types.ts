@@ -29,6 +29,11 @@ export interface LimitRangeAdjustment {
   reason: string;
 }
 
+/** One adjustment in words, as the review log line and audit give it. */
+export function describeAdjustment({ action, container, resource, reason }: LimitRangeAdjustment): string {
+  return `${action} ${resource} of init container "${container}": ${reason}`;
+}
+
 /** Everything a rule may consult besides the pod. */
 export interface RuleContext {
   config: Config;

@@ -6,7 +6,7 @@
 // The list is a raw GET through the kubeconfig (src/kube/connection.ts), not CoreV1Api: the
 // objects stay plain JSON, as the watch events are (the library's Watch parses lines with
 // JSON.parse), so the rules see LimitRanges in one shape whichever way they arrived.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { Cluster, KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { connectWith } from '../kube/connection.js';
 import type { LimitRange } from '../rules/limit-ranges.js';
@@ -14,7 +14,9 @@ import type { LimitRange } from '../rules/limit-ranges.js';
 export const LIMIT_RANGES_PATH = '/api/v1/limitranges';
 
 export interface LimitRangeInformerOptions {
+  /** The kubeconfig and its current cluster, as loadKubeConfig gives them. */
   kubeConfig: KubeConfig;
+  cluster: Cluster;
   logger: Logger;
   /** First retry after a failed list or watch; doubled each time up to maxRetryMs. */
   retryMs?: number;
@@ -59,7 +61,7 @@ export class LimitRangeInformer {
   /** Starts listing and watching; does not wait for the first list (see `listed`). */
   static async start(options: LimitRangeInformerOptions): Promise<LimitRangeInformer> {
     const holder: { self?: LimitRangeInformer } = {};
-    const informer = await makeLimitRangeInformer(options.kubeConfig, () => holder.self?.stored());
+    const informer = await makeLimitRangeInformer(options.kubeConfig, options.cluster, () => holder.self?.stored());
     const self = (holder.self = new LimitRangeInformer(informer, options.logger, options));
     self.run();
     return self;
@@ -98,9 +100,9 @@ export class LimitRangeInformer {
   }
 }
 
-async function makeLimitRangeInformer(kubeConfig: KubeConfig, onList: () => void) {
+async function makeLimitRangeInformer(kubeConfig: KubeConfig, cluster: Cluster, onList: () => void) {
   const { makeInformer } = await import('@kubernetes/client-node');
-  const connection = connectWith(kubeConfig);
+  const connection = connectWith(kubeConfig, cluster);
   const list = async () => {
     const body = (await connection.get(LIMIT_RANGES_PATH)) as WireList;
     if (!Array.isArray(body.items)) throw new Error(`the API server at ${connection.server} answered with something that is not a LimitRangeList`);

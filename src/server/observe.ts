@@ -4,6 +4,7 @@
 // env, its args or any annotation's value.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { describeAdjustment } from '../rules/types.js';
 import type { Metrics } from './metrics.js';
 import type { ReviewRecord } from './review-endpoint.js';
 
@@ -41,7 +42,7 @@ export function observed(handler: Handler, logger: Logger, metrics: Metrics) {
         changes: decision.changes,
         reason: decision.reason,
         ...(decision.adjustments.length > 0
-          ? { limitRange: decision.adjustments.map(({ action, container, resource, reason }) => `${action} ${resource} of init container "${container}": ${reason}`) }
+          ? { limitRange: decision.adjustments.map(describeAdjustment) }
           : {}),
         durationMs,
       };
