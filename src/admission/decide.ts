@@ -10,7 +10,8 @@ import { assertReadablePod } from './readable-pod.js';
 import type { AdmissionRequest } from './request.js';
 
 /** How a review ended, as the metrics and logs count it. */
-export type Outcome = 'patched' | 'unchanged' | 'skipped' | 'error';
+export const OUTCOMES = ['patched', 'unchanged', 'skipped', 'error'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 export interface Decision {
   outcome: Outcome;

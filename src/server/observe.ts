@@ -28,8 +28,8 @@ export function observed(handler: Handler, logger: Logger, metrics: Metrics) {
         logger.warn({ status: record.status, error: record.error, durationMs }, 'review refused');
         return;
       }
-      metrics.reviews.inc({ result: decision.outcome });
-      for (const change of decision.changes) metrics.changes.inc({ change });
+      metrics.reviews[decision.outcome]++;
+      for (const change of decision.changes) metrics.changes[change]++;
       for (const { action, resource } of decision.adjustments) metrics.limitRangeAdjustments.inc({ action, resource });
       metrics.duration.observe({ result: decision.outcome }, durationMs / 1000);
       const line = {
