@@ -105,6 +105,7 @@ describe('serve with bad input', () => {
 
   it.each([
     ['a uid in unicode, echoed exactly', withField('uid', 'ünïcødé-✓-uid'), 'ünïcødé-✓-uid'],
+    ['a byte order mark before the JSON, which RFC 8259 lets a parser ignore', `\ufeff${goodText}`, good.request.uid],
     ['duplicate keys, the last one winning as in JSON.parse', goodText.replace('"kind": "AdmissionReview"', '"kind": "Pod", "kind": "AdmissionReview"'), good.request.uid],
     ['a pod name that is a number', withField('object', { ...good.request.object, metadata: { ...good.request.object.metadata, name: 5 } }), good.request.uid],
     ['a uid of a million characters', withField('uid', 'u'.repeat(1_000_000)), 'u'.repeat(1_000_000)],

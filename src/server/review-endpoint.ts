@@ -36,12 +36,13 @@ class RequestError extends Error {
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
+  const bytes = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(bytes.length), ...headers });
+  res.end(bytes);
 }
 
 function isJson(contentType: string | undefined): boolean {
+  if (contentType === 'application/json') return true; // what the API server sends
   const type = contentType?.split(';', 1)[0]?.trim().toLowerCase();
   return type === 'application/json';
 }
@@ -51,7 +52,7 @@ function isJson(contentType: string | undefined): boolean {
  * away, so the client can finish sending and read our answer (closing at once would reset the
  * connection under it); the deadline still bounds how long that may take.
  */
-function readBody(req: IncomingMessage, options: ReviewEndpointOptions, deadlineMs: number): Promise<string> {
+function readBody(req: IncomingMessage, options: ReviewEndpointOptions, deadlineMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const timer = setTimeout(() => {
@@ -60,7 +61,8 @@ function readBody(req: IncomingMessage, options: ReviewEndpointOptions, deadline
       settled = true;
     }, deadlineMs);
     req.once('close', () => clearTimeout(timer));
-    getRawBody(req, { limit: options.maxBodyBytes, length: req.headers['content-length'], encoding: 'utf8' }, (error, body) => {
+    // No encoding: raw-body would decode through iconv-lite chunk by chunk; parseJson decodes the whole body once.
+    getRawBody(req, { limit: options.maxBodyBytes, length: req.headers['content-length'] }, (error, body) => {
       if (settled) return;
       settled = true;
       if (!error) {
@@ -76,9 +78,11 @@ function readBody(req: IncomingMessage, options: ReviewEndpointOptions, deadline
   });
 }
 
-function parseJson(text: string): unknown {
+function parseJson(body: Buffer): unknown {
   try {
-    return JSON.parse(text);
+    const text = body.toString('utf8');
+    // RFC 8259 lets a parser ignore a byte order mark; JSON.parse would not.
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (error) {
     // The engine's message quotes the body, which may hold credentials: keep only the position.
     const position = /position (\d+)/.exec((error as Error).message)?.[1];
