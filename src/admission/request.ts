@@ -42,16 +42,13 @@ function optionalString(owner: Json, key: string, path: string): string {
   return value;
 }
 
-function groupVersion<K extends string>(owner: Json, key: string, last: K): { group: string; version: string } & Record<K, string> {
+/** request.kind or request.resource: group, version and a third string named like the field. */
+function groupVersion(owner: Json, key: 'kind' | 'resource'): [group: string, version: string, name: string] {
   const value = owner[key];
-  if (value === undefined || value === null) return { group: '', version: '', [last]: '' } as never;
+  if (value === undefined || value === null) return ['', '', ''];
   if (!isObject(value)) throw new BadReviewError(`request.${key} must be an object`);
   const path = `request.${key}`;
-  return {
-    group: optionalString(value, 'group', path),
-    version: optionalString(value, 'version', path),
-    [last]: optionalString(value, last, path),
-  } as never;
+  return [optionalString(value, 'group', path), optionalString(value, 'version', path), optionalString(value, key, path)];
 }
 
 export function isAdmissionVersion(value: unknown): value is AdmissionVersion {
@@ -73,12 +70,15 @@ export function readAdmissionReview(body: unknown): AdmissionRequest {
   if (request.dryRun !== undefined && request.dryRun !== null && typeof request.dryRun !== 'boolean') {
     throw new BadReviewError('request.dryRun must be a boolean');
   }
+  const operation = optionalString(request, 'operation', 'request');
+  const [group, version, kind] = groupVersion(request, 'kind');
+  const [resourceGroup, resourceVersion, resource] = groupVersion(request, 'resource');
   return {
     uid: request.uid,
     apiVersion: body.apiVersion,
-    operation: optionalString(request, 'operation', 'request'),
-    kind: groupVersion(request, 'kind', 'kind'),
-    resource: groupVersion(request, 'resource', 'resource'),
+    operation,
+    kind: { group, version, kind },
+    resource: { group: resourceGroup, version: resourceVersion, resource },
     subResource: optionalString(request, 'subResource', 'request'),
     namespace: optionalString(request, 'namespace', 'request'),
     name: optionalString(request, 'name', 'request'),
