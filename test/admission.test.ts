@@ -1,7 +1,9 @@
 // AdmissionReview handling: what is read from a review, what is refused, and the exact answer
 // (uid, version, patchType only with a patch, warnings only on dry runs, never a denial).
 import { describe, expect, it } from 'vitest';
-import { BadReviewError, readAdmissionReview } from '../src/admission/request.js';
+import fc from 'fast-check';
+import { ADMISSION_VERSIONS, BadReviewError, readAdmissionReview } from '../src/admission/request.js';
+import { encodeAnswer } from '../src/admission/response.js';
 import { review } from '../src/admission/review.js';
 import { defaultConfig, type Config } from '../src/config.js';
 import { decodePatch, loadReview } from './helpers/fixtures.js';
@@ -145,5 +147,41 @@ describe('the answer', () => {
     const { answer, decision } = review(readAdmissionReview(legacyReview()), context);
     expect(answer.response.patch).toMatch(/^[A-Za-z0-9+/]+=*$/);
     expect(decodePatch(answer.response.patch)).toStrictEqual(decision.patch);
+  });
+
+  it.each<[string, (body: Loose) => void]>([
+    ['a patched review', () => {}],
+    ['a v1beta1 review', (b) => (b.apiVersion = 'admission.k8s.io/v1beta1')],
+    ['a skipped review', (b) => (b.request.operation = 'UPDATE')],
+    ['a dry run with warnings', (b) => (b.request.dryRun = true)],
+    ['a uid with quotes, backslashes, control characters and unicode', (b) => (b.request.uid = 'a"b\\c\n\u0001-ünï-✓-\u2028')],
+  ])('is sent as exactly the JSON of the answer: %s', (_name, edit) => {
+    const { answer } = review(readAdmissionReview(legacyReview(edit)), context);
+    expect(encodeAnswer(answer)).toBe(JSON.stringify(answer));
+  });
+
+  it('is sent as exactly the JSON of any answer (generated uids and warnings)', () => {
+    const answers = fc.record({
+      apiVersion: fc.constantFrom(...ADMISSION_VERSIONS),
+      kind: fc.constant('AdmissionReview' as const),
+      response: fc.record(
+        {
+          uid: fc.string({ unit: 'binary' }),
+          allowed: fc.constant(true as const),
+          patchType: fc.constant('JSONPatch' as const),
+          patch: fc.base64String(),
+          warnings: fc.array(fc.string({ unit: 'binary' })),
+        },
+        { requiredKeys: ['uid', 'allowed'] },
+      ),
+    });
+    fc.assert(
+      fc.property(answers, (answer) => {
+        const { response } = answer;
+        // answer() sets patchType and patch together; the generator may give either alone.
+        if ((response.patch === undefined) !== (response.patchType === undefined)) return;
+        expect(encodeAnswer(answer)).toBe(JSON.stringify(answer));
+      }),
+    );
   });
 });

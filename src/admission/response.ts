@@ -31,3 +31,17 @@ export function answer(request: Pick<AdmissionRequest, 'uid' | 'apiVersion' | 'd
   }
   return { apiVersion: request.apiVersion, kind: 'AdmissionReview', response };
 }
+
+/**
+ * The answer as the text sent. Written out by hand because it runs on every review and
+ * JSON.stringify of the answer cost about 2 us, mostly scanning the base64 patch for characters
+ * to escape, which base64 never has. The other fields that can hold any text (the uid, the
+ * warnings, the version) still go through JSON.stringify; the keys come in the order answer()
+ * sets them, so the text is exactly JSON.stringify's (test/admission.test.ts checks it).
+ */
+export function encodeAnswer({ apiVersion, response }: AdmissionReviewAnswer): string {
+  let text = `{"apiVersion":${JSON.stringify(apiVersion)},"kind":"AdmissionReview","response":{"uid":${JSON.stringify(response.uid)},"allowed":true`;
+  if (response.patch !== undefined) text += `,"patchType":"JSONPatch","patch":"${response.patch}"`;
+  if (response.warnings !== undefined) text += `,"warnings":${JSON.stringify(response.warnings)}`;
+  return `${text}}}`;
+}

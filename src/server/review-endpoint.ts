@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import getRawBody from 'raw-body';
 import { BadReviewError, readAdmissionReview, type AdmissionRequest } from '../admission/request.js';
+import { encodeAnswer } from '../admission/response.js';
 import { review } from '../admission/review.js';
 import type { Decision } from '../admission/decide.js';
 import type { RuleContext } from '../rules/types.js';
@@ -35,8 +36,8 @@ class RequestError extends Error {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const bytes = Buffer.from(JSON.stringify(body));
+function send(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  const bytes = Buffer.from(text);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(bytes.length), ...headers });
   res.end(bytes);
 }
@@ -100,7 +101,7 @@ export function reviewEndpoint(options: ReviewEndpointOptions) {
       const body = await readBody(req, options, requestDeadlineMs(req.url, options.maxDurationMs));
       const request = readAdmissionReview(parseJson(body));
       const { decision, answer } = review(request, options.context(request));
-      send(res, 200, answer);
+      send(res, 200, encodeAnswer(answer));
       return { status: 200, request, decision };
     } catch (error) {
       const status = error instanceof RequestError ? error.status : error instanceof BadReviewError ? 400 : 500;
@@ -108,7 +109,7 @@ export function reviewEndpoint(options: ReviewEndpointOptions) {
       const headers: Record<string, string> = status === 405 ? { allow: 'POST' } : {};
       // A body that stopped arriving leaves the connection in an unknown state: do not reuse it.
       if (status === 408) headers.connection = 'close';
-      if (!res.headersSent) send(res, status, { error: message }, headers);
+      if (!res.headersSent) send(res, status, JSON.stringify({ error: message }), headers);
       return { status, error: message };
     }
   };
