@@ -36,10 +36,10 @@ class RequestError extends Error {
   }
 }
 
+/** Sends text, not a Buffer: node:http joins a string body to the headers and writes once. */
 function send(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  const bytes = Buffer.from(text);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(bytes.length), ...headers });
-  res.end(bytes);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
 }
 
 function isJson(contentType: string | undefined): boolean {
@@ -53,7 +53,7 @@ function isJson(contentType: string | undefined): boolean {
  * away, so the client can finish sending and read our answer (closing at once would reset the
  * connection under it); the deadline still bounds how long that may take.
  */
-function readBody(req: IncomingMessage, options: ReviewEndpointOptions, deadlineMs: number): Promise<Buffer> {
+function readBody(req: IncomingMessage, options: ReviewEndpointOptions, deadlineMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const timer = setTimeout(() => {
@@ -62,8 +62,8 @@ function readBody(req: IncomingMessage, options: ReviewEndpointOptions, deadline
       settled = true;
     }, deadlineMs);
     req.once('close', () => clearTimeout(timer));
-    // No encoding: raw-body would decode through iconv-lite chunk by chunk; parseJson decodes the whole body once.
-    getRawBody(req, { limit: options.maxBodyBytes, length: req.headers['content-length'] }, (error, body) => {
+    // Decoded as it arrives; a leading byte order mark is dropped (RFC 8259 lets a parser ignore it).
+    getRawBody(req, { limit: options.maxBodyBytes, length: req.headers['content-length'], encoding: 'utf8' }, (error, body) => {
       if (settled) return;
       settled = true;
       if (!error) {
@@ -79,11 +79,9 @@ function readBody(req: IncomingMessage, options: ReviewEndpointOptions, deadline
   });
 }
 
-function parseJson(body: Buffer): unknown {
+function parseJson(text: string): unknown {
   try {
-    const text = body.toString('utf8');
-    // RFC 8259 lets a parser ignore a byte order mark; JSON.parse would not.
-    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    return JSON.parse(text);
   } catch (error) {
     // The engine's message quotes the body, which may hold credentials: keep only the position.
     const position = /position (\d+)/.exec((error as Error).message)?.[1];
