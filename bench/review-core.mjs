@@ -2,6 +2,7 @@
 // floor of JSON.parse alone, measured side by side in this run on the runner-legacy review.
 import { readFileSync } from 'node:fs';
 import { readAdmissionReview } from '../dist/admission/request.js';
+import { encodeAnswer } from '../dist/admission/response.js';
 import { review } from '../dist/admission/review.js';
 import { defaultConfig } from '../dist/config.js';
 
@@ -19,7 +20,7 @@ function perSecond(work, milliseconds) {
 }
 
 const parseOnly = () => JSON.stringify({ uid: JSON.parse(body).request.uid, allowed: true });
-const fullReview = () => JSON.stringify(review(readAdmissionReview(JSON.parse(body)), context).answer);
+const fullReview = () => encodeAnswer(review(readAdmissionReview(JSON.parse(body)), context).answer);
 
 export function benchReviewCore({ rounds = 5, milliseconds = 400 } = {}) {
   perSecond(parseOnly, 200);

@@ -4,16 +4,18 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import pino from 'pino';
+import { encodeAnswer } from '../dist/admission/response.js';
 import { readAdmissionReview } from '../dist/admission/request.js';
 import { review } from '../dist/admission/review.js';
 import { defaultConfig } from '../dist/config.js';
+import { batchedDestination } from '../dist/server/logger.js';
 import { createMetrics } from '../dist/server/metrics.js';
 import { observed } from '../dist/server/observe.js';
 import { reviewEndpoint } from '../dist/server/review-endpoint.js';
 
 const [stage, certFile, keyFile] = process.argv.slice(2);
 const context = { config: defaultConfig };
-const discard = (level) => pino({ level, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 }));
+const discard = (level) => pino({ level, timestamp: pino.stdTimeFunctions.isoTime }, batchedDestination('/dev/null'));
 const endpoint = reviewEndpoint({ context: () => context, maxBodyBytes: 6 << 20, maxDurationMs: 30_000 });
 
 function parsed(req, answer) {
@@ -30,7 +32,7 @@ const STAGES = {
   /** parse and answer allowed: the floor */
   floor: (req, res) => parsed(req, (body) => reply(res, JSON.stringify({ apiVersion: body.apiVersion, kind: 'AdmissionReview', response: { uid: body.request.uid, allowed: true } }))),
   /** + the rules, the patch and its encoding */
-  rules: (req, res) => parsed(req, (body) => reply(res, JSON.stringify(review(readAdmissionReview(body), context).answer))),
+  rules: (req, res) => parsed(req, (body) => reply(res, encodeAnswer(review(readAdmissionReview(body), context).answer))),
   /** + the endpoint's request handling (method, content type, size limit, deadline, errors) */
   endpoint: (req, res) => void endpoint(req, res),
   /** + metrics */
