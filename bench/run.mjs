@@ -28,7 +28,7 @@ const row = (name) => {
 console.log(row('baseline'));
 console.log(row('runner-defaults'));
 console.log(`  throughput ratio ${load.throughputRatio}, the median of each round's (rounds: ${load.roundRatios.join(', ')}; target: at least 0.8)`);
-console.log(`  p99 ratio ${load.p99Ratio} (target: at most 1.5)`);
+console.log(`  p99 ratio ${load.p99Ratio}, the median of each round's (rounds: ${load.p99RoundRatios.join(', ')}; target: at most 1.5)`);
 console.log(`  resident memory: ${load.memory.startMb} MB at start, ${load.memory.after20kMb} MB after 20,000 reviews, ${load.memory.after100kMb} MB after 100,000 (growth ${load.memory.growthPercent}%, target: at most 10%)`);
 
 console.log('\nwhere the server CPU goes (microseconds of server CPU per review, all threads, least of 5 alternating runs):');

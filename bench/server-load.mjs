@@ -77,12 +77,12 @@ async function load(server, options) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /**
- * Saturation is measured in rounds, each a run of the baseline then one of runner-defaults, and
- * the ratio is the median of the rounds' own ratios: on a shared machine the speed of the whole
+ * Saturation and the fixed rate are measured in rounds, each a run of the baseline then one of
+ * runner-defaults, and each ratio is the median of the rounds' own ratios: on a shared machine the speed of the whole
  * machine drifts between runs (the same baseline measured 6,700 and 11,400 req/s in one bench), and
  * two runs side by side in time share most of that drift.
  */
-export async function benchServerLoad({ rounds = 5, saturationSeconds = 4, rateSeconds = 8, rate = 200 } = {}) {
+export async function benchServerLoad({ rounds = 5, saturationSeconds = 4, rateRounds = 3, rateSeconds = 6, rate = 200 } = {}) {
   const files = certificates();
   const servers = [
     await start('baseline', [BASELINE, files.certificate, files.key]),
@@ -103,7 +103,20 @@ export async function benchServerLoad({ rounds = 5, saturationSeconds = 4, rateS
         runs: runs.map((run) => run.requestsPerSecond),
         errors: runs.reduce((sum, run) => sum + run.errors, 0),
       };
-      results.fixedRate[server.name] = await load(server, { connections: 1, overallRate: rate, duration: rateSeconds });
+    }
+    const fixedRate = Object.fromEntries(servers.map((server) => [server.name, []]));
+    for (let round = 0; round < rateRounds; round++) {
+      for (const server of servers) fixedRate[server.name].push(await load(server, { connections: 1, overallRate: rate, duration: rateSeconds }));
+    }
+    for (const server of servers) {
+      const runs = fixedRate[server.name];
+      results.fixedRate[server.name] = {
+        total: runs.reduce((sum, run) => sum + run.total, 0),
+        errors: runs.reduce((sum, run) => sum + run.errors, 0),
+        p50Ms: median(runs.map((run) => run.p50Ms)),
+        p99Ms: median(runs.map((run) => run.p99Ms)),
+        p99Runs: runs.map((run) => run.p99Ms),
+      };
     }
     const webhook = servers[1];
     const before = residentMegabytes(webhook.child.pid);
@@ -123,7 +136,9 @@ export async function benchServerLoad({ rounds = 5, saturationSeconds = 4, rateS
   const baseline = results.saturation.baseline.runs;
   results.roundRatios = results.saturation['runner-defaults'].runs.map((run, round) => +(run / baseline[round]).toFixed(2));
   results.throughputRatio = median(results.roundRatios);
-  results.p99Ratio = +(results.fixedRate['runner-defaults'].p99Ms / results.fixedRate.baseline.p99Ms).toFixed(2);
+  const baselineP99 = results.fixedRate.baseline.p99Runs;
+  results.p99RoundRatios = results.fixedRate['runner-defaults'].p99Runs.map((p99, round) => +(p99 / baselineP99[round]).toFixed(2));
+  results.p99Ratio = median(results.p99RoundRatios);
   results.rate = rate;
   return results;
 }
