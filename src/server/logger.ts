@@ -30,8 +30,8 @@ export function batchedDestination(fd: number | string): DestinationStream & { f
   };
 }
 
-export function createLogger(level: LogLevel, interactive = Boolean(process.stdout.isTTY), fd: number | string = 1): Logger {
+export function createLogger(level: LogLevel, interactive = Boolean(process.stdout.isTTY)): Logger {
   const options = { level, timestamp: pino.stdTimeFunctions.isoTime };
   if (interactive) return pino(options, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
-  return pino(options, batchedDestination(fd));
+  return pino(options, batchedDestination(1));
 }
