@@ -25,7 +25,7 @@ interface CounterText {
  * A counter whose label values are all known up front, kept as plain numbers that the review
  * path adds to and prom-client reads when /metrics is scraped. prom-client's inc() hashes and
  * validates its labels on every call, and a review made five of them: about 2 us in a loop, and
- * 28,000 instructions a review in the server (npm run bench:instructions). Rarer counters use
+ * about 17,000 instructions a review in the server (npm run bench:instructions). Rarer counters use
  * inc() as usual.
  */
 function tallied<V extends string>(registry: Registry, text: CounterText, values: readonly V[]): Record<V, number> {
