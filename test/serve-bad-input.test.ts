@@ -117,6 +117,12 @@ describe('serve with bad input', () => {
     expect(JSON.parse(reply.body).response.uid).toBe(uid);
   });
 
+  it('accepts application/json in any case and with parameters', async () => {
+    const reply = await server.request(post(goodText, { 'content-type': 'Application/JSON; charset=utf-8' }));
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body).response.uid).toBe(good.request.uid);
+  });
+
   it('still answers a good review correctly after all of that, and never answered with a 5xx', async () => {
     const reply = await server.review(goodText);
     expect(reply.status).toBe(200);

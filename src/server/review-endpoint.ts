@@ -42,10 +42,11 @@ function send(res: ServerResponse, status: number, text: string, headers: Record
   res.end(text);
 }
 
+/** application/json in any case, with or without parameters (`; charset=utf-8`). */
+const JSON_TYPE = /^\s*application\/json\s*(?:;|$)/i;
+
 function isJson(contentType: string | undefined): boolean {
-  if (contentType === 'application/json') return true; // what the API server sends
-  const type = contentType?.split(';', 1)[0]?.trim().toLowerCase();
-  return type === 'application/json';
+  return contentType !== undefined && JSON_TYPE.test(contentType);
 }
 
 /**
