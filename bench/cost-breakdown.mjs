@@ -9,7 +9,7 @@ import autocannon from 'autocannon';
 
 const BODY = readFileSync(new URL('../test/fixtures/admission/create-runner-legacy.json', import.meta.url), 'utf8');
 const STAGE_SERVER = new URL('./stage-server.mjs', import.meta.url).pathname;
-export const STAGES = ['floor', 'rules', 'endpoint', 'metrics', 'logged'];
+export const STAGES = ['floor', 'sized', 'rules', 'endpoint', 'metrics', 'logged'];
 
 function cpuMs(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
