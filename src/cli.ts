@@ -60,10 +60,10 @@ program
     config?: string; port: number; host?: string; tlsCert?: string; tlsKey?: string; logLevel: LogLevel;
     certPollSeconds: number; shutdownTimeoutSeconds: number; shutdownDelaySeconds: number; keepAliveTimeoutSeconds: number; headersTimeoutSeconds: number;
     kubeconfig?: string; limitRanges: boolean; limitRangesWaitSeconds: number;
-  }) => {
-    if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) program.error('error: --tls-cert and --tls-key go together', { exitCode: 2 });
+  }, command: Command) => {
+    if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) command.error('error: --tls-cert and --tls-key go together', { exitCode: 2 });
     if (options.headersTimeoutSeconds <= options.keepAliveTimeoutSeconds) {
-      program.error('error: --headers-timeout-seconds must be above --keep-alive-timeout-seconds', { exitCode: 2 });
+      command.error('error: --headers-timeout-seconds must be above --keep-alive-timeout-seconds', { exitCode: 2 });
     }
     await runServe({
       config: options.config,

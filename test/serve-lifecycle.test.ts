@@ -28,12 +28,18 @@ describe('serve start-up', () => {
   it.each([
     ['a bad config file, naming the key and the reason', (dir: string) => ['--config', writeConfig(dir, 'livenessProbe:\n  periodSeconds: 0\n')], 1, /livenessProbe\.periodSeconds: must be a whole number of at least 1/],
     ['a certificate file that is not there', (dir: string) => ['--tls-cert', join(dir, 'nope.crt'), '--tls-key', join(dir, 'nope.key')], 1, /cannot read the certificate pair/],
-    ['--tls-cert without --tls-key', (dir: string) => ['--tls-cert', join(dir, 'a.crt')], 2, /--tls-cert and --tls-key go together/],
-    ['a headers timeout not above the keep-alive timeout', () => ['--keep-alive-timeout-seconds', '100', '--headers-timeout-seconds', '90'], 2, /must be above --keep-alive-timeout-seconds/],
+    ['--tls-cert without --tls-key', (dir: string) => ['--tls-cert', join(dir, 'a.crt')], 2, /--tls-cert and --tls-key go together\n[\s\S]*Usage: runner-defaults serve /],
+    ['a headers timeout not above the keep-alive timeout', () => ['--keep-alive-timeout-seconds', '100', '--headers-timeout-seconds', '90'], 2, /must be above --keep-alive-timeout-seconds\n[\s\S]*Usage: runner-defaults serve /],
+    [
+      'no --tls flags where certs/ cannot be made',
+      (dir: string) => (writeFileSync(join(dir, 'certs'), 'a file, not a directory'), []),
+      1,
+      /^runner-defaults: cannot make a development certificate in .*certs \(EEXIST\); give --tls-cert and --tls-key\n$/,
+    ],
     ['a port that is not a number', () => ['--port', 'https'], 2, /must be a whole number from 0 to 65535/],
   ])('refuses to start with %s', async (_name, args, code, message) => {
     const dir = scratchDir('bad-start');
-    const result = await runCli(['serve', '--host', '127.0.0.1', '--port', '0', ...args(dir)]);
+    const result = await runCli(['serve', '--host', '127.0.0.1', '--port', '0', ...args(dir)], '', [], dir);
     expect(result.code).toBe(code);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toMatch(/\n\s+at /);

@@ -11,6 +11,7 @@ import { LimitRangeInformer } from '../server/limit-range-informer.js';
 import { createLogger, type LogLevel } from '../server/logger.js';
 import { DEFAULT_TIMEOUTS, WebhookServer, type Timeouts } from '../server/webhook-server.js';
 import { certificatePaths, ensureDevelopmentCertificates } from '../tls/certificate-files.js';
+import { CertificateError } from '../tls/certificate-watcher.js';
 
 export interface ServeOptions {
   config?: string;
@@ -38,7 +39,7 @@ export async function runServe(options: ServeOptions): Promise<void> {
   let keyFile = options.tlsKey;
   if (!certFile || !keyFile) {
     const directory = resolve(DEVELOPMENT_CERT_DIR);
-    const made = ensureDevelopmentCertificates(directory);
+    const made = developmentCertificates(directory);
     ({ certificate: certFile, key: keyFile } = certificatePaths(directory));
     if (made) logger.info({ caFile: made }, 'made a development CA and serving certificate; trust the CA to call the webhook (curl --cacert)');
   }
@@ -69,6 +70,16 @@ export async function runServe(options: ServeOptions): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** ensureDevelopmentCertificates, with a file-system failure (a read-only directory) as one line that says what to do. */
+function developmentCertificates(directory: string): string | undefined {
+  try {
+    return ensureDevelopmentCertificates(directory);
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new CertificateError(`cannot make a development certificate in ${directory} (${code ?? message}); give --tls-cert and --tls-key`);
+  }
 }
 
 /**

@@ -10,10 +10,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** `nodeArgs` go to node itself, before the script (for example a heap limit). */
-export function runCli(args: string[], input?: string, nodeArgs: string[] = []): Promise<CliResult> {
+/** `nodeArgs` go to node itself, before the script (for example a heap limit); `cwd` is where it runs. */
+export function runCli(args: string[], input?: string, nodeArgs: string[] = [], cwd?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
