@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parserProblem } from './read-document.js';
 import { compareQuantities, isQuantity, parseQuantity } from './rules/quantity.js';
 
 const NOT_A_QUANTITY = 'is not a Kubernetes quantity (for example 100m, 0.5, 128Mi, 1Gi)';
@@ -124,7 +125,7 @@ export function loadConfig(file?: string): Config {
   try {
     document = parseYaml(text);
   } catch (error) {
-    throw new ConfigError(`${file}: not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`);
+    throw new ConfigError(`${file}: not valid YAML or JSON: ${parserProblem(error as Error)}`);
   }
   if (document !== null && document !== undefined && (typeof document !== 'object' || Array.isArray(document))) {
     throw new ConfigError(`${file}: (root): must be a mapping of settings`);

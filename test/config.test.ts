@@ -205,13 +205,13 @@ describe('a bad config file is refused with a ConfigError naming the key path an
       'broken.yaml',
       'restartPolicy: [\n',
       (file: string) =>
-        `${file}: not valid YAML or JSON: Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1:`,
+        `${file}: not valid YAML or JSON: Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1`,
     ],
     [
       'YAML with a key given twice',
       'twice.yaml',
       'restartPolicy: Always\nrestartPolicy: keep\n',
-      (file: string) => `${file}: not valid YAML or JSON: Map keys must be unique at line 2, column 1:`,
+      (file: string) => `${file}: not valid YAML or JSON: Map keys must be unique at line 2, column 1`,
     ],
     ['a root that is a list', 'list.yaml', '- restartPolicy: Always\n', (file: string) => `${file}: (root): must be a mapping of settings`],
     ['a root that is a number', 'number.json', '42', (file: string) => `${file}: (root): must be a mapping of settings`],

@@ -47,6 +47,12 @@ describe('runner-defaults mutate', () => {
     expect(JSON.parse(stdout).metadata.annotations[APPLIED]).toBe('liveness-probe,readiness-probe,restart-policy');
   });
 
+  it('reads a pod between --- markers, as kubectl writes them', async () => {
+    const { code, stdout } = await runCli(['mutate', '-f', '-', '-o', 'json'], `---\n${stringify(loadPod('runner-no-persistence'))}---\n`);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).metadata.annotations[APPLIED]).toBe('liveness-probe,readiness-probe,restart-policy');
+  });
+
   it('reads an AdmissionReview and prints the pod inside it, patched', async () => {
     const { code, stdout } = await runCli(['mutate', '-f', fixturePath('admission', 'create-runner-current'), '-o', 'json']);
     expect(code).toBe(0);
@@ -71,7 +77,12 @@ describe('runner-defaults mutate', () => {
 
   it.each<[string, () => string[], RegExp]>([
     ['a missing file', () => ['mutate', '-f', join(scratch, 'absent.yaml')], /^runner-defaults: cannot read .*absent\.yaml: no such file\n$/],
-    ['text that is not YAML', () => ['mutate', '-f', scratchFile('bad.yaml', 'a: [1, 2\n')], /^runner-defaults: .*bad\.yaml is not valid YAML or JSON: .+\n$/],
+    ['text that is not YAML', () => ['mutate', '-f', scratchFile('bad.yaml', 'a: [1, 2\n')], /^runner-defaults: .*bad\.yaml is not valid YAML or JSON: .+ at line 2, column 1\n$/],
+    [
+      'two pods in one file',
+      () => ['mutate', '-f', scratchFile('two.yaml', 'kind: Pod\n---\nkind: Pod\n')],
+      /^runner-defaults: .*two\.yaml holds 2 YAML documents; give one\n$/,
+    ],
     ['a Service', () => ['mutate', '-f', scratchFile('svc.yaml', 'kind: Service\napiVersion: v1\n')], /^runner-defaults: .*svc\.yaml: not a Pod or an AdmissionReview \(kind: Service\)\n$/],
     ['an empty file', () => ['mutate', '-f', scratchFile('empty.yaml', '')], /^runner-defaults: .*empty\.yaml: not a Pod or an AdmissionReview \(kind: missing\)\n$/],
     [
