@@ -22,4 +22,5 @@ COPY --from=build /app/dist ./dist
 USER 65532:65532
 EXPOSE 10250
 ENTRYPOINT ["node", "dist/cli.js"]
-CMD ["serve"]
+# As deploy/deployment.yaml runs it: the Secret runner-defaults-tls mounted at /etc/runner-defaults/tls.
+CMD ["serve", "--port=10250", "--tls-cert=/etc/runner-defaults/tls/tls.crt", "--tls-key=/etc/runner-defaults/tls/tls.key"]

@@ -27,6 +27,7 @@ import { defaultConfig, parseConfig } from '../src/config.js';
 import { DEFAULT_NAMESPACE, DEFAULT_SECRET, DEFAULT_SERVICE, DEFAULT_WEBHOOK_CONFIG } from '../src/tls/certificate-files.js';
 
 const DEPLOY = fileURLToPath(new URL('../deploy/', import.meta.url));
+const README = fileURLToPath(new URL('../README.md', import.meta.url));
 const NAMESPACE = 'runner-defaults';
 
 interface Manifest {
@@ -397,5 +398,22 @@ describe('the bootstrap Job', () => {
   it('meets the same restricted security settings as the server', () => {
     expect(spec?.securityContext?.runAsNonRoot).toBe(true);
     expect(bootstrap?.securityContext).toEqual(container.securityContext);
+  });
+
+  it("is created, as the README says, with the image set on its container (kustomize's image edit does not reach it)", () => {
+    const command = /kubectl set image --local -f deploy\/bootstrap-job\.yaml (\S+)=\S+ -o yaml \| kubectl create -f -/.exec(readFileSync(README, 'utf8'));
+    expect(command?.[1]).toBe(bootstrap?.name);
+  });
+});
+
+describe('the Dockerfile', () => {
+  const dockerfile = readFileSync(fileURLToPath(new URL('../Dockerfile', import.meta.url)), 'utf8');
+
+  it("exposes the Deployment's port and by default serves as the Deployment does, from the Secret's mount", () => {
+    expect(/^EXPOSE (\d+)$/m.exec(dockerfile)?.[1]).toBe(String(container.ports?.[0]?.containerPort));
+    const command = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
+    expect(command[0]).toBe('serve');
+    expect(command.length).toBeGreaterThan(1);
+    for (const argument of command) expect(container.args).toContain(argument);
   });
 });
