@@ -82,7 +82,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
  * machine drifts between runs (the same baseline measured 6,700 and 11,400 req/s in one bench), and
  * two runs side by side in time share most of that drift.
  */
-export async function benchServerLoad({ rounds = 5, saturationSeconds = 4, rateRounds = 3, rateSeconds = 6, rate = 200 } = {}) {
+export async function benchServerLoad({ rounds = 5, saturationSeconds = 4, rateRounds = 5, rateSeconds = 10, rate = 200 } = {}) {
   const files = certificates();
   const servers = [
     await start('baseline', [BASELINE, files.certificate, files.key]),
