@@ -1,11 +1,10 @@
 // Benchmark: where a review's server CPU goes. Each stage of bench/stage-server.mjs adds one part
 // of the webhook's work; the server process's CPU time (all its threads, from /proc) per request
 // under the same autocannon load tells what each part costs, in a server rather than a loop.
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { spawnServer } from './spawn-server.mjs';
 
 const BODY = readFileSync(new URL('../test/fixtures/admission/create-runner-legacy.json', import.meta.url), 'utf8');
 const STAGE_SERVER = new URL('./stage-server.mjs', import.meta.url).pathname;
@@ -17,12 +16,7 @@ function cpuMs(pid) {
 }
 
 async function measure(stage, files) {
-  const child = spawn(process.execPath, [STAGE_SERVER, stage, files.certificate, files.key], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let port;
-  for await (const line of createInterface({ input: child.stdout })) {
-    port = JSON.parse(line).port;
-    break;
-  }
+  const { child, port } = await spawnServer(process.execPath, [STAGE_SERVER, stage, files.certificate, files.key]);
   const options = { url: `https://127.0.0.1:${port}/mutate`, method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY, connections: 16 };
   await autocannon({ ...options, amount: 3000 });
   const before = cpuMs(child.pid);

@@ -4,15 +4,15 @@
 // the code's work from noise; what it cannot see is time lost to cache misses. `npm run
 // bench:instructions`; needs valgrind, and takes a few minutes (everything runs about 50x slower).
 // With `-- --stages`, also each stage of bench/stage-server.mjs, to say where the difference goes.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { STAGES } from './cost-breakdown.mjs';
 import { certificates } from './server-load.mjs';
+import { spawnServer } from './spawn-server.mjs';
 
 const BODY = readFileSync(new URL('../test/fixtures/admission/create-runner-legacy.json', import.meta.url), 'utf8');
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
@@ -25,17 +25,8 @@ const COUNTED = 2500;
 /** Instructions per request of one server: counters zeroed after the warm-up, dumped after the counted run. */
 async function count(name, args) {
   const out = mkdtempSync(join(tmpdir(), `callgrind-${name}-`));
-  const child = spawn('valgrind', ['--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${out}/callgrind.%p`, process.execPath, ...args], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  let port;
-  for await (const line of createInterface({ input: child.stdout })) {
-    if (line.includes('"listening"')) {
-      port = JSON.parse(line).port;
-      break;
-    }
-  }
-  child.stdout.resume();
+  const valgrind = ['--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${out}/callgrind.%p`, process.execPath, ...args];
+  const { child, port } = await spawnServer('valgrind', valgrind, { stderr: 'ignore' });
   const options = { url: `https://127.0.0.1:${port}/mutate`, method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY, connections: 4, timeout: 120 };
   await autocannon({ ...options, amount: WARM_UP });
   execFileSync('callgrind_control', ['--zero', String(child.pid)], { stdio: 'ignore' });

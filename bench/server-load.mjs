@@ -1,13 +1,12 @@
 // Benchmark: runner-defaults serve against a bare node:https baseline, side by side in one run,
 // same certificate, same request (the runner-legacy review), with autocannon over keep-alive
 // connections: throughput at saturation, latency at a fixed modest rate, and resident memory.
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { spawnServer } from './spawn-server.mjs';
 import { issueCertificateSet, writeCertificateSet, certificatePaths } from '../dist/tls/certificate-files.js';
 
 const BODY = readFileSync(new URL('../test/fixtures/admission/create-runner-legacy.json', import.meta.url), 'utf8');
@@ -20,19 +19,8 @@ export function certificates() {
   return certificatePaths(dir);
 }
 
-/** Starts a server process; resolves once it logs that it listens. Its other output is discarded. */
 async function start(name, args) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout });
-  for await (const line of lines) {
-    const entry = JSON.parse(line);
-    if (entry.msg === 'listening') {
-      lines.close();
-      child.stdout.resume();
-      return { name, child, port: entry.port };
-    }
-  }
-  throw new Error(`${name} exited before listening`);
+  return { name, ...(await spawnServer(process.execPath, args)) };
 }
 
 async function stop(server) {

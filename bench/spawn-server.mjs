@@ -1,0 +1,46 @@
+// Starts a server for a benchmark with its standard output (serve's log) going to a file, as a
+// container's goes to the runtime's log file. Not to a pipe: the benchmark's process also runs
+// autocannon, and reading the log there would slow the load generator for the server that logs
+// (and so only for serve) and put the reading into the latencies it measures.
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, watch } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The port from the file's {"msg":"listening","port":N} line, once it is there. */
+function listeningPort(logFile) {
+  const line = readFileSync(logFile, 'utf8')
+    .split('\n')
+    .find((text) => text.includes('"listening"'));
+  return line === undefined ? undefined : JSON.parse(line).port;
+}
+
+/** Spawns `command args`; resolves with the child and its port once it logs that it listens. The log goes when it exits. */
+export function spawnServer(command, args, { stderr = 'inherit' } = {}) {
+  const directory = mkdtempSync(join(tmpdir(), 'bench-server-'));
+  const logFile = join(directory, 'stdout.log');
+  const out = openSync(logFile, 'w');
+  const child = spawn(command, args, { stdio: ['ignore', out, stderr] });
+  closeSync(out);
+  child.once('exit', () => rmSync(directory, { recursive: true, force: true }));
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (error, started) => {
+      if (done) return;
+      done = true;
+      watcher.close();
+      child.off('exit', exited);
+      if (error) reject(error);
+      else resolve(started);
+    };
+    const check = () => {
+      const port = listeningPort(logFile);
+      if (port !== undefined) finish(undefined, { child, port });
+    };
+    const exited = (code) => finish(new Error(`${command} ${args.join(' ')} exited (${code}) before listening`));
+    // Watching starts here, before the first look, so a line written in between is not missed.
+    const watcher = watch(logFile, check);
+    child.once('exit', exited);
+    check();
+  });
+}
