@@ -1,9 +1,8 @@
 // The webhook's settings: the platform's defaults (DESIGN.md), and how a YAML or JSON file
 // overrides them. A bad file is rejected before any pod is seen, with the key path and reason.
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parserProblem } from './read-document.js';
+import { DocumentError, parseDocument } from './read-document.js';
 import { compareQuantities, isQuantity, parseQuantity } from './rules/quantity.js';
 
 const NOT_A_QUANTITY = 'is not a Kubernetes quantity (for example 100m, 0.5, 128Mi, 1Gi)';
@@ -123,9 +122,10 @@ export function loadConfig(file?: string): Config {
   }
   let document: unknown;
   try {
-    document = parseYaml(text);
+    document = parseDocument(text);
   } catch (error) {
-    throw new ConfigError(`${file}: not valid YAML or JSON: ${parserProblem(error as Error)}`);
+    if (error instanceof DocumentError) throw new ConfigError(`${file}: ${error.message}`);
+    throw error;
   }
   if (document !== null && document !== undefined && (typeof document !== 'object' || Array.isArray(document))) {
     throw new ConfigError(`${file}: (root): must be a mapping of settings`);

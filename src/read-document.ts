@@ -1,4 +1,5 @@
-// Reads YAML or JSON documents from a file or standard input ("-"), for the offline commands.
+// Reads YAML or JSON documents from a file or standard input ("-"), for the offline commands, and
+// parses them for the config file too, so both take the same YAML (and say the same about bad YAML).
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments, type Document } from 'yaml';
 
@@ -21,28 +22,49 @@ const sourceName = (file: string) => (file === '-' ? 'standard input' : file);
  * The yaml library's message for a person: its first line, without the colon that introduces the
  * source excerpt on the next lines (the position is already in it).
  */
-export function parserProblem(error: Error): string {
+function parserProblem(error: Error): string {
   return (error.message.split('\n')[0] ?? '').replace(/:\s*$/, '');
 }
 
-/** The document's value; an InputError with the parser's first problem when it has one. */
-function valueOf(document: Document, file: string): unknown {
-  const problem = document.errors[0];
-  if (problem) throw new InputError(`${sourceName(file)} is not valid YAML or JSON: ${parserProblem(problem)}`);
-  return document.toJS({ maxAliasCount: 100 });
+/** What is wrong with a text's YAML or JSON, in words that follow the name of where it came from. */
+export class DocumentError extends Error {}
+
+/** Every document in YAML or JSON text (an empty one, such as after a trailing ---, as null). */
+export function parseDocuments(text: string): unknown[] {
+  return parseAllDocuments(text, { uniqueKeys: true }).map((document: Document) => {
+    const problem = document.errors[0];
+    if (problem) throw new DocumentError(`not valid YAML or JSON: ${parserProblem(problem)}`);
+    return document.toJS({ maxAliasCount: 100 });
+  });
 }
 
 /**
- * The one document in the file; null for an empty file. Empty documents (a leading or trailing
- * `---`, as kubectl writes and accepts) do not count.
+ * The one document in YAML or JSON text; null for an empty text. Empty documents (a leading or
+ * trailing `---`, as kubectl writes and accepts) do not count.
  */
-export function readDocument(file: string): unknown {
-  const documents = readDocuments(file).filter((document) => document !== null);
-  if (documents.length > 1) throw new InputError(`${sourceName(file)} holds ${documents.length} YAML documents; give one`);
+export function parseDocument(text: string): unknown {
+  const documents = parseDocuments(text).filter((document) => document !== null);
+  if (documents.length > 1) throw new DocumentError(`holds ${documents.length} YAML documents; give one`);
   return documents[0] ?? null;
 }
 
-/** Every document in the file (an empty one, such as after a trailing ---, as null). */
+/** `parse` of the file's text, with a DocumentError as an InputError that names the file. */
+function readWith<T>(file: string, parse: (text: string) => T): T {
+  const text = readText(file);
+  try {
+    return parse(text);
+  } catch (error) {
+    if (error instanceof DocumentError) throw new InputError(`${sourceName(file)}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The one document in the file (see parseDocument). */
+export function readDocument(file: string): unknown {
+  return readWith(file, parseDocument);
+}
+
+/** Every document in the file. */
 export function readDocuments(file: string): unknown[] {
-  return parseAllDocuments(readText(file), { uniqueKeys: true }).map((document) => valueOf(document, file));
+  return readWith(file, parseDocuments);
 }

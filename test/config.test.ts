@@ -96,6 +96,12 @@ describe('a config file overrides only the keys it names', () => {
         selector: { matchLabels: { app: 'runner' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['batch'] }] },
       },
     ],
+    [
+      'a YAML document between --- markers, as kubectl writes them',
+      'markers.yaml',
+      '---\nrestartPolicy: Always\n---\n',
+      { ...DESIGN_DEFAULTS, restartPolicy: 'Always' },
+    ],
   ] as [string, string, string, Config][])('%s keeps every default it does not name', (_what, name, text, expected) => {
     expect(loadConfig(configFile(name, text))).toStrictEqual(expected);
   });
@@ -212,6 +218,12 @@ describe('a bad config file is refused with a ConfigError naming the key path an
       'twice.yaml',
       'restartPolicy: Always\nrestartPolicy: keep\n',
       (file: string) => `${file}: not valid YAML or JSON: Map keys must be unique at line 2, column 1`,
+    ],
+    [
+      'two YAML documents',
+      'two.yaml',
+      'restartPolicy: Always\n---\nrestartPolicy: keep\n',
+      (file: string) => `${file}: holds 2 YAML documents; give one`,
     ],
     ['a root that is a list', 'list.yaml', '- restartPolicy: Always\n', (file: string) => `${file}: (root): must be a mapping of settings`],
     ['a root that is a number', 'number.json', '42', (file: string) => `${file}: (root): must be a mapping of settings`],

@@ -77,11 +77,11 @@ describe('runner-defaults mutate', () => {
 
   it.each<[string, () => string[], RegExp]>([
     ['a missing file', () => ['mutate', '-f', join(scratch, 'absent.yaml')], /^runner-defaults: cannot read .*absent\.yaml: no such file\n$/],
-    ['text that is not YAML', () => ['mutate', '-f', scratchFile('bad.yaml', 'a: [1, 2\n')], /^runner-defaults: .*bad\.yaml is not valid YAML or JSON: .+ at line 2, column 1\n$/],
+    ['text that is not YAML', () => ['mutate', '-f', scratchFile('bad.yaml', 'a: [1, 2\n')], /^runner-defaults: .*bad\.yaml: not valid YAML or JSON: .+ at line 2, column 1\n$/],
     [
       'two pods in one file',
       () => ['mutate', '-f', scratchFile('two.yaml', 'kind: Pod\n---\nkind: Pod\n')],
-      /^runner-defaults: .*two\.yaml holds 2 YAML documents; give one\n$/,
+      /^runner-defaults: .*two\.yaml: holds 2 YAML documents; give one\n$/,
     ],
     ['a Service', () => ['mutate', '-f', scratchFile('svc.yaml', 'kind: Service\napiVersion: v1\n')], /^runner-defaults: .*svc\.yaml: not a Pod or an AdmissionReview \(kind: Service\)\n$/],
     ['an empty file', () => ['mutate', '-f', scratchFile('empty.yaml', '')], /^runner-defaults: .*empty\.yaml: not a Pod or an AdmissionReview \(kind: missing\)\n$/],
@@ -160,7 +160,7 @@ describe('runner-defaults mutate', () => {
 
     it.each<[string, string, RegExp]>([
       ['a Pod instead of LimitRanges', 'kind: Pod\napiVersion: v1\n', /^runner-defaults: .*bad-lr\.yaml: not a LimitRange, a List or a LimitRangeList \(kind: Pod\)\n$/],
-      ['text that is not YAML', 'kind: [LimitRange\n', /^runner-defaults: .*bad-lr\.yaml is not valid YAML or JSON: .+\n$/],
+      ['text that is not YAML', 'kind: [LimitRange\n', /^runner-defaults: .*bad-lr\.yaml: not valid YAML or JSON: .+\n$/],
       [
         'a bad quantity',
         'kind: LimitRange\nmetadata: { name: bad }\nspec:\n  limits:\n  - { type: Container, max: { cpu: lots } }\n',
