@@ -1,7 +1,7 @@
 // The server over time: start-up with its own development certificate, a bad config refused
 // before listening, keep-alive connections that outlive Node's 5 s default, slow clients cut off,
 // and a SIGTERM that lets in-flight reviews finish and exits 0.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -35,6 +35,16 @@ describe('serve start-up', () => {
       (dir: string) => (writeFileSync(join(dir, 'certs'), 'a file, not a directory'), []),
       1,
       /^runner-defaults: cannot make a development certificate in .*certs \(EEXIST\); give --tls-cert and --tls-key\n$/,
+    ],
+    [
+      'no --tls flags and a development CA in certs/ that is not one',
+      (dir: string) => {
+        mkdirSync(join(dir, 'certs'));
+        for (const file of ['ca.crt', 'ca.key']) writeFileSync(join(dir, 'certs', file), 'not PEM');
+        return [];
+      },
+      1,
+      /^runner-defaults: .*certs\/ca\.crt and .*certs\/ca\.key are not a usable CA \(the certificate file does not hold a PEM certificate\); remove both to make a new one\n$/,
     ],
     ['a port that is not a number', () => ['--port', 'https'], 2, /must be a whole number from 0 to 65535/],
   ])('refuses to start with %s', async (_name, args, code, message) => {

@@ -77,8 +77,9 @@ function developmentCertificates(directory: string): string | undefined {
   try {
     return ensureDevelopmentCertificates(directory);
   } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException;
-    throw new CertificateError(`cannot make a development certificate in ${directory} (${code ?? message}); give --tls-cert and --tls-key`);
+    const { code } = error as NodeJS.ErrnoException;
+    if (typeof code !== 'string') throw error;
+    throw new CertificateError(`cannot make a development certificate in ${directory} (${code}); give --tls-cert and --tls-key`);
   }
 }
 

@@ -2,6 +2,7 @@
 // and makes a development set under certs/ when `serve` starts with no certificate of its own.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CertificateError, checkTlsPair } from './certificate-watcher.js';
 import { makeCertificateAuthority, makeServingCertificate, serviceDnsNames, servingNames, type KeyPairPem } from './certificates.js';
 
 export interface CertificateSet {
@@ -35,11 +36,20 @@ export function writeCertificateSet(directory: string, set: CertificateSet): voi
   writeFileSync(paths.key, set.serving.privateKey, { mode: 0o600 });
 }
 
-/** The CA already in the directory, if both its files are there (so re-issuing keeps the caBundle). */
+/**
+ * The CA already in the directory, if both its files are there (so re-issuing keeps the caBundle);
+ * a CertificateError saying what to do when they are not a certificate and its key.
+ */
 export function readCertificateAuthority(directory: string): KeyPairPem | undefined {
   const paths = certificatePaths(directory);
   if (!existsSync(paths.caCertificate) || !existsSync(paths.caKey)) return undefined;
-  return { certificate: readFileSync(paths.caCertificate, 'utf8'), privateKey: readFileSync(paths.caKey, 'utf8') };
+  const authority = { certificate: readFileSync(paths.caCertificate, 'utf8'), privateKey: readFileSync(paths.caKey, 'utf8') };
+  try {
+    checkTlsPair({ cert: Buffer.from(authority.certificate), key: Buffer.from(authority.privateKey) });
+  } catch (error) {
+    throw new CertificateError(`${paths.caCertificate} and ${paths.caKey} are not a usable CA (${(error as Error).message}); remove both to make a new one`);
+  }
+  return authority;
 }
 
 /** A serving certificate for the hosts, from the given CA or a new one. */
