@@ -70,30 +70,43 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
  * machine drifts between runs (the same baseline measured 6,700 and 11,400 req/s in one bench), and
  * two runs side by side in time share most of that drift.
  */
-export async function benchServerLoad({ rounds = 5, saturationSeconds = 4, rateRounds = 5, rateSeconds = 10, rate = 200 } = {}) {
-  const files = certificates();
-  const servers = [
-    await start('baseline', [BASELINE, files.certificate, files.key]),
-    await start('runner-defaults', [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--tls-cert', files.certificate, '--tls-key', files.key]),
-  ];
-  for (const server of servers) server.caFile = files.caCertificate;
-  const results = { saturation: {}, fixedRate: {}, memory: {} };
+/**
+ * Resident memory of a serve process of its own, at start and after 20,000 and 100,000 reviews
+ * since start. Measured on the process the rounds had used, the first figure depended on how far
+ * V8 had shrunk the idle heap during the low-rate rounds (runs gave anything from -13% to +17%).
+ */
+async function residentGrowth(files) {
+  const webhook = await start('runner-defaults', serveArgs(files));
+  webhook.caFile = files.caCertificate;
   try {
-    // Memory first, on the fresh process: "after 20,000 reviews" means since start. Measured after
-    // the rounds instead, the first figure depended on how far V8 had shrunk the idle heap during
-    // the low-rate rounds, and runs gave anything from -13% to +17%.
-    const webhook = servers[1];
     const before = residentMegabytes(webhook.child.pid);
     await load(webhook, { connections: 16, amount: 20_000 });
     const after20k = residentMegabytes(webhook.child.pid);
     await load(webhook, { connections: 16, amount: 80_000 });
     const after100k = residentMegabytes(webhook.child.pid);
-    results.memory = {
+    return {
       startMb: +before.toFixed(1),
       after20kMb: +after20k.toFixed(1),
       after100kMb: +after100k.toFixed(1),
       growthPercent: +((after100k / after20k - 1) * 100).toFixed(1),
     };
+  } finally {
+    await stop(webhook);
+  }
+}
+
+const serveArgs = (files) => [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--tls-cert', files.certificate, '--tls-key', files.key];
+
+export async function benchServerLoad({ rounds = 5, saturationSeconds = 4, rateRounds = 5, rateSeconds = 10, rate = 200 } = {}) {
+  const files = certificates();
+  const memory = await residentGrowth(files);
+  const servers = [
+    await start('baseline', [BASELINE, files.certificate, files.key]),
+    await start('runner-defaults', serveArgs(files)),
+  ];
+  for (const server of servers) server.caFile = files.caCertificate;
+  const results = { saturation: {}, fixedRate: {}, memory };
+  try {
     for (const server of servers) await load(server, { connections: 16, duration: 2 }); // warm-up
     const saturation = Object.fromEntries(servers.map((server) => [server.name, []]));
     for (let round = 0; round < rounds; round++) {

@@ -1,17 +1,16 @@
-// Starts a server for a benchmark with its standard output (serve's log) going to a file, as a
-// container's goes to the runtime's log file. Not to a pipe: the benchmark's process also runs
-// autocannon, and reading the log there would slow the load generator for the server that logs
-// (and so only for serve) and put the reading into the latencies it measures.
+// Starts a server for a benchmark with its standard output (serve's log) going to a file. Not to a
+// pipe: the benchmark's process also runs autocannon, and reading the log there would take the
+// load generator's time for the server that logs (and so only for serve) and put the reading into
+// the latencies it measures.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** The port from the file's {"msg":"listening","port":N} line, once it is there. */
+/** The port from the file's {"msg":"listening","port":N} line, once that line is complete. */
 function listeningPort(logFile) {
-  const line = readFileSync(logFile, 'utf8')
-    .split('\n')
-    .find((text) => text.includes('"listening"'));
+  const complete = readFileSync(logFile, 'utf8').split('\n').slice(0, -1);
+  const line = complete.find((text) => text.includes('"listening"'));
   return line === undefined ? undefined : JSON.parse(line).port;
 }
 
@@ -41,6 +40,10 @@ export function spawnServer(command, args, { stderr = 'inherit' } = {}) {
     // Watching starts here, before the first look, so a line written in between is not missed.
     const watcher = watch(logFile, check);
     child.once('exit', exited);
+    child.once('error', (error) => {
+      rmSync(directory, { recursive: true, force: true });
+      finish(error);
+    });
     check();
   });
 }
