@@ -30,13 +30,15 @@ function reply(res, text) {
 
 /** The patch serve sends for the benchmark's request, so the `sized` stage's answer is as long as serve's. */
 const PATCH = review(readAdmissionReview(JSON.parse(readFileSync(new URL('../test/fixtures/admission/create-runner-legacy.json', import.meta.url), 'utf8'))), context).answer.response.patch;
-const allowed = (body, extra) => JSON.stringify({ apiVersion: body.apiVersion, kind: 'AdmissionReview', response: { uid: body.request.uid, allowed: true, ...extra } });
 
 const STAGES = {
-  /** parse and answer allowed: the floor */
-  floor: (req, res) => parsed(req, (body) => reply(res, allowed(body))),
+  /** parse and answer allowed: the floor, exactly as bench/baseline-server.mjs answers */
+  floor: (req, res) => parsed(req, (body) => reply(res, JSON.stringify({ apiVersion: body.apiVersion, kind: 'AdmissionReview', response: { uid: body.request.uid, allowed: true } }))),
   /** the floor with a ready-made patch in the answer: what the longer answer alone costs in TLS and HTTP */
-  sized: (req, res) => parsed(req, (body) => reply(res, allowed(body, { patchType: 'JSONPatch', patch: PATCH }))),
+  sized: (req, res) =>
+    parsed(req, (body) =>
+      reply(res, JSON.stringify({ apiVersion: body.apiVersion, kind: 'AdmissionReview', response: { uid: body.request.uid, allowed: true, patchType: 'JSONPatch', patch: PATCH } })),
+    ),
   /** + the rules, the patch and its encoding */
   rules: (req, res) => parsed(req, (body) => reply(res, encodeAnswer(review(readAdmissionReview(body), context).answer))),
   /** + the endpoint's request handling (method, content type, size limit, deadline, errors) */
