@@ -65,12 +65,6 @@ async function load(server, options) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /**
- * Saturation and the fixed rate are measured in rounds, each a run of the baseline then one of
- * runner-defaults, and each ratio is the median of the rounds' own ratios: on a shared machine the speed of the whole
- * machine drifts between runs (the same baseline measured 6,700 and 11,400 req/s in one bench), and
- * two runs side by side in time share most of that drift.
- */
-/**
  * Resident memory of a serve process of its own, at start and after 20,000 and 100,000 reviews
  * since start. Measured on the process the rounds had used, the first figure depended on how far
  * V8 had shrunk the idle heap during the low-rate rounds (runs gave anything from -13% to +17%).
@@ -97,6 +91,12 @@ async function residentGrowth(files) {
 
 const serveArgs = (files) => [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--tls-cert', files.certificate, '--tls-key', files.key];
 
+/**
+ * Saturation and the fixed rate are measured in rounds, each a run of the baseline then one of
+ * runner-defaults, and each ratio is the median of the rounds' own ratios: on a shared machine the
+ * speed of the whole machine drifts between runs (the same baseline measured 6,700 and 11,400
+ * req/s in one bench), and two runs side by side in time share most of that drift.
+ */
 export async function benchServerLoad({ rounds = 5, saturationSeconds = 4, rateRounds = 5, rateSeconds = 10, rate = 200 } = {}) {
   const files = certificates();
   const memory = await residentGrowth(files);
