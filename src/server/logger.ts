@@ -9,6 +9,12 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** How long a log line may wait in the buffer. */
 const FLUSH_MS = 200;
+/**
+ * Bytes buffered before a write: about 100 review lines. Each write is a round trip through
+ * libuv's thread pool (a wake-up of a pool thread, then of the event loop); at 4 KiB that was one
+ * every 13 reviews under load, and paired throughput runs gave about 6% more at 32 KiB.
+ */
+const BATCH_BYTES = 32 * 1024;
 
 /**
  * Asynchronous, batched writes to `fd`: a synchronous write per review blocks the event loop
@@ -22,7 +28,7 @@ const FLUSH_MS = 200;
  * 0.95 us with a Buffer per line.
  */
 export function batchedDestination(fd: number | string): DestinationStream & { flush(cb: (error?: Error) => void): void } {
-  const batch = pino.destination({ dest: fd, sync: false, minLength: 4096, periodicFlush: FLUSH_MS, contentMode: 'buffer' });
+  const batch = pino.destination({ dest: fd, sync: false, minLength: BATCH_BYTES, maxWrite: 2 * BATCH_BYTES, periodicFlush: FLUSH_MS, contentMode: 'buffer' });
   return {
     // sonic-boom's types know only its string mode.
     write: (line: string) => batch.write(Buffer.from(line) as unknown as string),
