@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { describeAdjustment } from '../rules/types.js';
+import type { Decision } from '../admission/decide.js';
 import type { Metrics } from './metrics.js';
 import type { ReviewRecord } from './review-endpoint.js';
 
@@ -17,31 +18,50 @@ function podName(record: ReviewRecord): string {
   return typeof metadata?.generateName === 'string' ? `${metadata.generateName}*` : '';
 }
 
-/** Counts one finished request in the metrics and writes its log line. */
-function report(record: ReviewRecord, durationMs: number, logger: Logger, metrics: Metrics): void {
-  const { request, decision } = record;
-  if (!request || !decision) {
-    metrics.invalidRequests.inc({ status: String(record.status) });
-    logger.warn({ status: record.status, error: record.error, durationMs }, 'review refused');
-    return;
-  }
-  metrics.reviews[decision.outcome]++;
-  for (const change of decision.changes) metrics.changes[change]++;
-  for (const { action, resource } of decision.adjustments) metrics.limitRangeAdjustments.inc({ action, resource });
-  metrics.duration.observe({ result: decision.outcome }, durationMs / 1000);
+/** A finished request as the batch needs it: the log line and the counts, and no pod. */
+interface Finished {
+  line: { durationMs: number; [field: string]: unknown };
+  /** Absent for a request refused before any review. */
+  decision?: Pick<Decision, 'outcome' | 'changes' | 'adjustments'>;
+  status: number;
+}
+
+/**
+ * What the batch will need of a request. Taken at once, so that a request waiting for the batch
+ * does not keep its parsed body alive: the young-generation collections that run meanwhile copy
+ * every such body (with whole records waiting, their median went from 0.87 to 1.44 ms).
+ */
+function finish(record: ReviewRecord, durationMs: number): Finished {
+  const { request, decision, status } = record;
+  if (!request || !decision) return { status, line: { status, error: record.error, durationMs } };
+  const { outcome, changes, adjustments } = decision;
   const line = {
     uid: request.uid,
     namespace: request.namespace,
     name: podName(record),
     operation: request.operation,
     dryRun: request.dryRun,
-    result: decision.outcome,
-    changes: decision.changes,
+    result: outcome,
+    changes,
     reason: decision.reason,
     // undefined leaves the key out of the line; a spread here gave the object a map that pino's walk reads slowly.
-    limitRange: decision.adjustments.length > 0 ? decision.adjustments.map(describeAdjustment) : undefined,
+    limitRange: adjustments.length > 0 ? adjustments.map(describeAdjustment) : undefined,
     durationMs,
   };
+  return { status, line, decision: { outcome, changes, adjustments } };
+}
+
+/** Counts one finished request in the metrics and writes its log line. */
+function report({ line, decision, status }: Finished, logger: Logger, metrics: Metrics): void {
+  if (!decision) {
+    metrics.invalidRequests.inc({ status: String(status) });
+    logger.warn(line, 'review refused');
+    return;
+  }
+  metrics.reviews[decision.outcome]++;
+  for (const change of decision.changes) metrics.changes[change]++;
+  for (const { action, resource } of decision.adjustments) metrics.limitRangeAdjustments.inc({ action, resource });
+  metrics.duration.observe({ result: decision.outcome }, line.durationMs / 1000);
   if (decision.outcome === 'error') logger.warn(line, 'review');
   else logger.info(line, 'review');
 }
@@ -55,15 +75,15 @@ function report(record: ReviewRecord, durationMs: number, logger: Logger, metric
  * so a /metrics scrape never misses a review that was answered before it.
  */
 export function observed(handler: Handler, logger: Logger, metrics: Metrics) {
-  const finished: Array<{ record: ReviewRecord; durationMs: number }> = [];
+  const waiting: Finished[] = [];
   const reportAll = () => {
-    for (const { record, durationMs } of finished.splice(0)) report(record, durationMs, logger, metrics);
+    for (const finished of waiting.splice(0)) report(finished, logger, metrics);
   };
   return (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
     void handler(req, res).then((record) => {
       const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-      if (finished.push({ record, durationMs }) === 1) setImmediate(reportAll);
+      if (waiting.push(finish(record, durationMs)) === 1) setImmediate(reportAll);
     });
   };
 }
