@@ -1,7 +1,8 @@
 // Benchmark: instructions per review under valgrind's callgrind, for the baseline and for serve,
-// same certificate, same request. Unlike a timing, the count is the same run after run whatever
-// else the machine is doing (repeated runs here agree within 0.1%), so it tells a real change in
-// the code's work from noise; what it cannot see is time lost to cache misses. `npm run
+// same certificate, same request. Unlike a timing, the main thread's count hardly moves whatever
+// else the machine is doing (the baseline's: 631,600 and 629,700 in two runs), so it tells a real
+// change in the code's work from noise; what it cannot see is time lost to cache misses. The
+// count of all threads moves more, with when garbage collection and the compiler run. `npm run
 // bench:instructions`; needs valgrind, and takes about 5 minutes (everything runs about 50x slower).
 // With `-- --stages`, also each stage of bench/stage-server.mjs, to say where the difference goes
 // (about 20 minutes in all).
@@ -21,8 +22,8 @@ const BASELINE = new URL('./baseline-server.mjs', import.meta.url).pathname;
 const STAGE_SERVER = new URL('./stage-server.mjs', import.meta.url).pathname;
 /**
  * Reviews before counting and reviews counted. After 2,500 reviews V8 was still compiling the
- * review path: the `logged` stage counted 1,082,000 instructions a review then (all threads),
- * against 947,000 after 10,000.
+ * review path: on the same code, the `logged` stage counted 1,082,000 instructions a review (all
+ * threads) after 2,500, and 947,000 after 10,000 in a run by hand.
  */
 const WARM_UP = 10_000;
 const COUNTED = 2500;

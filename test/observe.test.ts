@@ -1,12 +1,15 @@
 // The review log line and metrics: written for every review finished in one turn of the event
-// loop, in the order they finished, and counted before the event loop reads another request.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// loop, in the order they finished, at the end of that turn or at once when a scrape asks.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { readAdmissionReview } from '../src/admission/request.js';
 import { review } from '../src/admission/review.js';
 import { defaultConfig } from '../src/config.js';
+import { createApp } from '../src/server/app.js';
 import { createMetrics } from '../src/server/metrics.js';
 import { observed } from '../src/server/observe.js';
 import type { ReviewRecord } from '../src/server/review-endpoint.js';
@@ -68,5 +71,34 @@ describe('observing reviews', () => {
     handle(...noHttp);
     await afterTurn();
     expect(lines.map((line) => line.uid)).toStrictEqual(['early', 'early']);
+  });
+
+  it('reports the waiting reviews at once when asked, and then not again at the end of the turn', async () => {
+    const { lines, logger } = capture();
+    const metrics = createMetrics();
+    const handle = observed(() => Promise.resolve(reviewed('asked')), logger, metrics);
+    handle(...noHttp);
+    await Promise.resolve();
+    await Promise.resolve();
+    handle.reportWaiting();
+    expect(lines.map((line) => line.uid)).toStrictEqual(['asked']);
+    expect(metrics.reviews.patched).toBe(1);
+    await afterTurn();
+    expect(lines).toHaveLength(1);
+    expect(metrics.reviews.patched).toBe(1);
+  });
+
+  it('has /metrics report the waiting reviews before it collects', async () => {
+    const metrics = createMetrics();
+    const server = createServer(createApp({ listening: true, draining: false }, metrics, () => metrics.reviews.patched++));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const reply = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`);
+      expect(reply.status).toBe(200);
+      expect(await reply.text()).toContain('runner_defaults_reviews_total{result="patched"} 1\n');
+    } finally {
+      server.close();
+    }
   });
 });

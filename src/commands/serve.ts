@@ -55,6 +55,7 @@ export async function runServe(options: ServeOptions): Promise<void> {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
+      server.reportWaiting();
       logger.warn({ signal }, 'second signal: exiting now');
       logger.flush();
       process.exit(1);

@@ -12,7 +12,8 @@ export interface ServerState {
 
 const ENDPOINTS = ['/healthz', '/readyz', '/metrics'];
 
-export function createApp(state: ServerState, metrics: Metrics): express.Express {
+/** `reportWaiting` counts the reviews answered in this turn of the event loop before a scrape (see observe.ts). */
+export function createApp(state: ServerState, metrics: Metrics, reportWaiting: () => void = () => {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -27,6 +28,7 @@ export function createApp(state: ServerState, metrics: Metrics): express.Express
     else res.type('text/plain').send('ok\n');
   });
   app.get('/metrics', async (_req, res) => {
+    reportWaiting();
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.all(ENDPOINTS, (req, res) => {

@@ -19,8 +19,10 @@ const BATCH_BYTES = 32 * 1024;
 /**
  * Asynchronous, batched writes to `fd`: a synchronous write per review blocks the event loop
  * whenever the log reader lags (measured: 60-100 us of CPU a review against a busy pipe reader,
- * more than the review itself). Lines wait at most FLUSH_MS, and logger.flush(cb) at exit waits
- * for everything buffered and in flight (with a minLength of 0 it would not wait at all).
+ * more than the review itself). A line waits about FLUSH_MS (twice that if a write is in flight
+ * when the timer fires). At exit, logger.flush(cb) waits for the write in flight, and pino's exit
+ * hook (registered for every asynchronous destination pino.destination makes) writes what is left
+ * synchronously, so nothing buffered is lost.
  *
  * The batch holds Buffers, not strings: in its string mode sonic-boom measures the whole pending
  * batch (Buffer.byteLength of one growing string) on every line, so a line costs more the longer
@@ -28,6 +30,7 @@ const BATCH_BYTES = 32 * 1024;
  * 0.95 us with a Buffer per line.
  */
 export function batchedDestination(fd: number | string): DestinationStream & { flush(cb: (error?: Error) => void): void } {
+  // sonic-boom refuses a minLength that is not below maxWrite (16 KiB unless told).
   const batch = pino.destination({ dest: fd, sync: false, minLength: BATCH_BYTES, maxWrite: 2 * BATCH_BYTES, periodicFlush: FLUSH_MS, contentMode: 'buffer' });
   return {
     // sonic-boom's types know only its string mode.

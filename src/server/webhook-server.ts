@@ -10,7 +10,7 @@ import type { RuleContext } from '../rules/types.js';
 import { CertificateWatcher, type TlsPair } from '../tls/certificate-watcher.js';
 import { createApp, type ServerState } from './app.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { observed } from './observe.js';
+import { observed, type ObservedHandler } from './observe.js';
 import { reviewEndpoint } from './review-endpoint.js';
 
 export interface Timeouts {
@@ -56,6 +56,7 @@ export class WebhookServer {
   readonly metrics: Metrics = createMetrics();
   private readonly watcher: CertificateWatcher;
   private server: Server | undefined;
+  private handleReview: ObservedHandler | undefined;
 
   constructor(private readonly options: WebhookServerOptions) {
     this.watcher = new CertificateWatcher({
@@ -71,12 +72,12 @@ export class WebhookServer {
   async listen(port: number, host?: string): Promise<AddressInfo> {
     const pair: TlsPair = await this.watcher.load();
     const { timeouts, logger } = this.options;
-    const handleReview = observed(
+    const handleReview = (this.handleReview = observed(
       reviewEndpoint({ context: this.options.context, maxBodyBytes: MAX_BODY_BYTES, maxDurationMs: timeouts.reviewMs }),
       logger,
       this.metrics,
-    );
-    const app = createApp(this.state, this.metrics);
+    ));
+    const app = createApp(this.state, this.metrics, handleReview.reportWaiting);
     const server = createServer(
       {
         ...TLS_OPTIONS,
@@ -110,6 +111,11 @@ export class WebhookServer {
     this.watcher.start();
     this.state.listening = true;
     return server.address() as AddressInfo;
+  }
+
+  /** Logs and counts every answered review still waiting for its batch, for an exit that cannot wait. */
+  reportWaiting(): void {
+    this.handleReview?.reportWaiting();
   }
 
   /**
