@@ -21,10 +21,10 @@ function podName(record: ReviewRecord): string {
 
 /** A finished request as the batch needs it: the log line and the counts, and no pod. */
 interface Finished {
-  line: { durationMs: number; [field: string]: unknown };
+  /** `status` is set only for a request refused before any review. */
+  line: { durationMs: number; status?: number; [field: string]: unknown };
   /** Absent for a request refused before any review. */
   decision?: Pick<Decision, 'outcome' | 'changes' | 'adjustments'>;
-  status: number;
 }
 
 /**
@@ -34,7 +34,7 @@ interface Finished {
  */
 function finish(record: ReviewRecord, durationMs: number): Finished {
   const { request, decision, status } = record;
-  if (!request || !decision) return { status, line: { status, error: record.error, durationMs } };
+  if (!request || !decision) return { line: { status, error: record.error, durationMs } };
   const { outcome, changes, adjustments } = decision;
   const line = {
     uid: request.uid,
@@ -49,13 +49,13 @@ function finish(record: ReviewRecord, durationMs: number): Finished {
     limitRange: adjustments.length > 0 ? adjustments.map(describeAdjustment) : undefined,
     durationMs,
   };
-  return { status, line, decision: { outcome, changes, adjustments } };
+  return { line, decision: { outcome, changes, adjustments } };
 }
 
 /** Counts one finished request in the metrics and writes its log line. */
-function report({ line, decision, status }: Finished, logger: Logger, metrics: Metrics): void {
+function report({ line, decision }: Finished, logger: Logger, metrics: Metrics): void {
   if (!decision) {
-    metrics.invalidRequests.inc({ status: String(status) });
+    metrics.invalidRequests.inc({ status: String(line.status) });
     logger.warn(line, 'review refused');
     return;
   }

@@ -56,9 +56,14 @@ export class WebhookServer {
   readonly metrics: Metrics = createMetrics();
   private readonly watcher: CertificateWatcher;
   private server: Server | undefined;
-  private handleReview: ObservedHandler | undefined;
+  private readonly handleReview: ObservedHandler;
 
   constructor(private readonly options: WebhookServerOptions) {
+    this.handleReview = observed(
+      reviewEndpoint({ context: options.context, maxBodyBytes: MAX_BODY_BYTES, maxDurationMs: options.timeouts.reviewMs }),
+      options.logger,
+      this.metrics,
+    );
     this.watcher = new CertificateWatcher({
       certFile: options.certFile,
       keyFile: options.keyFile,
@@ -72,11 +77,7 @@ export class WebhookServer {
   async listen(port: number, host?: string): Promise<AddressInfo> {
     const pair: TlsPair = await this.watcher.load();
     const { timeouts, logger } = this.options;
-    const handleReview = (this.handleReview = observed(
-      reviewEndpoint({ context: this.options.context, maxBodyBytes: MAX_BODY_BYTES, maxDurationMs: timeouts.reviewMs }),
-      logger,
-      this.metrics,
-    ));
+    const { handleReview } = this;
     const app = createApp(this.state, this.metrics, handleReview.reportWaiting);
     const server = createServer(
       {
@@ -115,7 +116,7 @@ export class WebhookServer {
 
   /** Logs and counts every answered review still waiting for its batch, for an exit that cannot wait. */
   reportWaiting(): void {
-    this.handleReview?.reportWaiting();
+    this.handleReview.reportWaiting();
   }
 
   /**
