@@ -2,6 +2,7 @@
 // before listening, keep-alive connections that outlive Node's 5 s default, slow clients cut off,
 // and a SIGTERM that lets in-flight reviews finish and exits 0.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -23,6 +24,18 @@ describe('serve start-up', () => {
     const readiness = await server.request({ path: '/readyz' });
     expect(readiness.status).toBe(200);
     expect(await server.stop()).toBe(0);
+  });
+
+  it('with mounted certificates and no terminal loads neither node-forge nor pino-pretty, which only make certificates and pretty lines', async () => {
+    const preload = fileURLToPath(new URL('./helpers/report-packages.mjs', import.meta.url));
+    const server = await WebhookProcess.start({ ...serving(await certsFromCli()), env: { NODE_OPTIONS: `--import=${preload}` } });
+    expect((await server.review(goodText)).status).toBe(200);
+    expect(await server.stop()).toBe(0);
+    const report = server.rawOutput.join('\n').split('\n').find((line) => line.startsWith('{"loadedPackages"'));
+    const loaded = (JSON.parse(report ?? '{}') as { loadedPackages?: string[] }).loadedPackages;
+    expect(loaded).toEqual(expect.arrayContaining(['express', 'pino', 'prom-client']));
+    expect(loaded).not.toContain('node-forge');
+    expect(loaded).not.toContain('pino-pretty');
   });
 
   it.each([

@@ -1,8 +1,9 @@
 // The process logger: pino, one JSON object a line for machines, and pretty lines only when a
 // person runs the server in a terminal. Nothing here may ever be handed a pod: runner pods carry
 // credentials in plain env values.
+import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type pretty from 'pino-pretty';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -41,6 +42,11 @@ export function batchedDestination(fd: number | string): DestinationStream & { f
 
 export function createLogger(level: LogLevel, interactive = Boolean(process.stdout.isTTY)): Logger {
   const options = { level, timestamp: pino.stdTimeFunctions.isoTime };
-  if (interactive) return pino(options, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
+  // Loaded only for a terminal: a server in a pod never pretty-prints (src/tls/certificates.ts
+  // says what leaving such packages unloaded saves).
+  if (interactive) {
+    const prettyStream = createRequire(import.meta.url)('pino-pretty') as typeof pretty;
+    return pino(options, prettyStream({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
+  }
   return pino(options, batchedDestination(1));
 }
