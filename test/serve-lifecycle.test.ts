@@ -1,8 +1,8 @@
 // The server over time: start-up with its own development certificate, a bad config refused
 // before listening, keep-alive connections that outlive Node's 5 s default, slow clients cut off,
 // and a SIGTERM that lets in-flight reviews finish and exits 0.
+import { once } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -27,12 +27,16 @@ describe('serve start-up', () => {
   });
 
   it('with mounted certificates and no terminal loads neither node-forge nor pino-pretty, which only make certificates and pretty lines', async () => {
-    const preload = fileURLToPath(new URL('./helpers/report-packages.mjs', import.meta.url));
+    // A file: URL, so a checkout path with a space in it still makes one option.
+    const preload = new URL('./helpers/report-packages.mjs', import.meta.url).href;
     const server = await WebhookProcess.start({ ...serving(await certsFromCli()), env: { NODE_OPTIONS: `--import=${preload}` } });
     expect((await server.review(goodText)).status).toBe(200);
     expect(await server.stop()).toBe(0);
+    // Standard error can still be arriving after the exit event.
+    if (!server.child.stderr!.readableEnded) await once(server.child.stderr!, 'end');
     const report = server.rawOutput.join('\n').split('\n').find((line) => line.startsWith('{"loadedPackages"'));
-    const loaded = (JSON.parse(report ?? '{}') as { loadedPackages?: string[] }).loadedPackages;
+    expect(report).toBeDefined();
+    const loaded = (JSON.parse(report!) as { loadedPackages: string[] }).loadedPackages;
     expect(loaded).toEqual(expect.arrayContaining(['express', 'pino', 'prom-client']));
     expect(loaded).not.toContain('node-forge');
     expect(loaded).not.toContain('pino-pretty');

@@ -5,6 +5,9 @@ import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type pretty from 'pino-pretty';
 
+/** pino-pretty is loaded only for a terminal: a server in a pod never pretty-prints (as with node-forge in src/tls/certificates.ts). */
+const load = createRequire(import.meta.url);
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -42,10 +45,8 @@ export function batchedDestination(fd: number | string): DestinationStream & { f
 
 export function createLogger(level: LogLevel, interactive = Boolean(process.stdout.isTTY)): Logger {
   const options = { level, timestamp: pino.stdTimeFunctions.isoTime };
-  // Loaded only for a terminal: a server in a pod never pretty-prints (src/tls/certificates.ts
-  // says what leaving such packages unloaded saves).
   if (interactive) {
-    const prettyStream = createRequire(import.meta.url)('pino-pretty') as typeof pretty;
+    const prettyStream = load('pino-pretty') as typeof pretty;
     return pino(options, prettyStream({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
   }
   return pino(options, batchedDestination(1));

@@ -7,9 +7,8 @@ import type forge from 'node-forge';
 
 /**
  * node-forge, loaded the first time a certificate is made: `serve` with mounted certificates never
- * needs it. Leaving it (and pino-pretty) unloaded took about 60 ms off serve's start and 1.2 MB
- * off its resident memory; the review path's cost did not change (callgrind). A require, not an
- * import(): the functions that use it are synchronous, and node-forge is a CommonJS package.
+ * needs it, and so starts sooner and smaller (README, "Performance and reliability"). A require,
+ * not an import(): the functions that use it are synchronous, and node-forge is CommonJS.
  */
 const load = createRequire(import.meta.url);
 const forgeLibrary = (): typeof forge => load('node-forge') as typeof forge;
