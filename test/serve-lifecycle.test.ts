@@ -194,4 +194,22 @@ describe('graceful shutdown', () => {
     expect(Date.now() - signalled).toBeLessThan(5000);
     expect(server.logs.map((line) => line.msg)).toContain('stopped');
   });
+
+  it('on an uncaught exception: logs the answered review still waiting for its batch, then the error, and exits 1', async () => {
+    const preload = new URL('./helpers/throw-after-review.mjs', import.meta.url).href;
+    const server = await WebhookProcess.start({ ...serving(await certsFromCli()), env: { NODE_OPTIONS: `--import=${preload}` } });
+    const reply = await server.review(goodText);
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body).response.patchType).toBe('JSONPatch');
+    expect(await server.exitCode).toBe(1);
+    // The log lines can still be arriving after the exit event.
+    if (!server.child.stdout!.readableEnded) await once(server.child.stdout!, 'end');
+    const uid = loadReview('create-runner-legacy').request.uid;
+    const reviewed = server.logs.findIndex((line) => line.msg === 'review' && line.uid === uid);
+    const fatal = server.logs.findIndex((line) => line.msg === 'uncaught exception: exiting');
+    expect(reviewed).toBeGreaterThanOrEqual(0);
+    expect(server.logs[reviewed]).toMatchObject({ result: 'patched', namespace: expect.any(String) });
+    expect(fatal).toBeGreaterThan(reviewed);
+    expect(server.logs[fatal]).toMatchObject({ level: 60, err: { type: 'Error', message: 'injected fault' } });
+  });
 });

@@ -71,6 +71,15 @@ export async function runServe(options: ServeOptions): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // A bug that escapes every handler still ends the process, as Node would, but first logs the
+  // reviews already answered and waiting for their batch, then the error (pino's err serializer:
+  // type, message, stack). The review path catches its own errors, so this is never a pod's.
+  process.on('uncaughtException', (error) => {
+    server.reportWaiting();
+    logger.fatal({ err: error }, 'uncaught exception: exiting');
+    logger.flush();
+    process.exit(1);
+  });
 }
 
 /** ensureDevelopmentCertificates, with a file-system failure (a read-only directory) as one line that says what to do. */
