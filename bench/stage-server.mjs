@@ -8,14 +8,14 @@ import { encodeAnswer } from '../dist/admission/response.js';
 import { readAdmissionReview } from '../dist/admission/request.js';
 import { review } from '../dist/admission/review.js';
 import { defaultConfig } from '../dist/config.js';
-import { batchedDestination } from '../dist/server/logger.js';
+import { batchedDestination, isoTimeOncePerMillisecond } from '../dist/server/logger.js';
 import { createMetrics } from '../dist/server/metrics.js';
 import { observed } from '../dist/server/observe.js';
 import { reviewEndpoint } from '../dist/server/review-endpoint.js';
 
 const [stage, certFile, keyFile] = process.argv.slice(2);
 const context = { config: defaultConfig };
-const discard = (level) => pino({ level, timestamp: pino.stdTimeFunctions.isoTime }, batchedDestination('/dev/null'));
+const discard = (level) => pino({ level, timestamp: isoTimeOncePerMillisecond() }, batchedDestination('/dev/null'));
 const endpoint = reviewEndpoint({ context: () => context, maxBodyBytes: 6 << 20, maxDurationMs: 30_000 });
 
 function parsed(req, answer) {

@@ -1,8 +1,8 @@
 // The logger's two forms: JSON lines in batches for machines, pino-pretty for a person at a
 // terminal. pino-pretty is loaded only for the terminal, so its loading is checked here.
 import pino from 'pino';
-import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/server/logger.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createLogger, isoTimeOncePerMillisecond } from '../src/server/logger.js';
 
 /** The stream a pino logger writes to. */
 const streamOf = (logger: pino.Logger) => (logger as unknown as Record<symbol, { pipe?: unknown }>)[pino.symbols.streamSym];
@@ -20,5 +20,21 @@ describe('createLogger', () => {
     expect(streamOf(logger)?.pipe).toBeUndefined();
     expect(logger.level).toBe('debug');
     expect(logger.isLevelEnabled('debug')).toBe(true);
+  });
+});
+
+describe('isoTimeOncePerMillisecond', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("gives pino's isoTime text, the same within a millisecond and the new time in the next", () => {
+    const now = vi.spyOn(Date, 'now').mockReturnValue(Date.UTC(2026, 10, 28, 17, 5, 9, 42));
+    const time = isoTimeOncePerMillisecond();
+    const formatted = vi.spyOn(Date.prototype, 'toISOString');
+    expect([time(), time(), time()]).toEqual(Array(3).fill(',"time":"2026-11-28T17:05:09.042Z"'));
+    expect(formatted).toHaveBeenCalledTimes(1);
+    now.mockReturnValue(Date.UTC(2026, 10, 28, 17, 5, 9, 43));
+    expect(time()).toBe(',"time":"2026-11-28T17:05:09.043Z"');
+    expect(formatted).toHaveBeenCalledTimes(2);
+    expect(time()).toBe(pino.stdTimeFunctions.isoTime());
   });
 });
