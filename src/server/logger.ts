@@ -45,8 +45,9 @@ export function batchedDestination(fd: number | string): DestinationStream & { f
 
 /**
  * pino's isoTime, formatted once per millisecond and reused by every line logged within it. V8
- * formats a Date with printf-style code: about 9,000 instructions a line under callgrind, about 1 %
- * of a review, and the review lines of one batch (observe.ts) nearly always share a millisecond.
+ * formats a Date with printf-style code: about 7,400 instructions a line under callgrind, 0.9 %
+ * of a review. The review lines of one batch (observe.ts) mostly share a millisecond: at 16
+ * connections, 20,000 review lines needed 1,505 formats.
  */
 export function isoTimeOncePerMillisecond(): () => string {
   let last = Number.NaN;
