@@ -1,6 +1,6 @@
 // The patch derivation on its own: what a difference becomes (add, replace, remove, whole arrays),
-// the order of the operations, pointer escaping, and, for any two JSON objects, a patch that
-// turns the first into the second when fast-json-patch applies it.
+// the order of the operations, pointer escaping, and, for any two JSON objects with short keys, a
+// patch that turns the first into the second when fast-json-patch applies it.
 import fc from 'fast-check';
 import fastJsonPatch from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +26,13 @@ describe('diff', () => {
     ]);
   });
 
+  it('puts a nested removal after the operations before it at the outer level', () => {
+    expect(diff({ a: 1, x: { p: 1 } }, { a: 2, x: {} })).toEqual([
+      { op: 'replace', path: '/a', value: 2 },
+      { op: 'remove', path: '/x/p' },
+    ]);
+  });
+
   it('treats an undefined value as an absent key, on either side', () => {
     expect(diff({ a: undefined, b: 1 }, { b: 1 })).toEqual([]);
     expect(diff({ a: 1, b: 1 }, { a: undefined, b: 1 })).toEqual([{ op: 'remove', path: '/a' }]);
@@ -43,6 +50,9 @@ describe('diff', () => {
   });
 
   it('gives, for any two JSON objects, a patch that turns the first into the second', () => {
+    // Keys of at most 4 characters: a key that names a member of Object.prototype (toString,
+    // __proto__) and is in only one of the two objects is misread, as the rules never add or
+    // remove one (a pod's own such keys, say an annotation, are kept on both sides).
     const object = fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 });
     fc.assert(
       fc.property(object, object, (original, edited) => {

@@ -1,5 +1,6 @@
 // The logger's two forms: JSON lines in batches for machines, pino-pretty for a person at a
-// terminal. pino-pretty is loaded only for the terminal, so its loading is checked here.
+// terminal. pino-pretty is loaded only for the terminal, so its loading is checked here; and the
+// timestamp, formatted once per millisecond.
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, isoTimeOncePerMillisecond } from '../src/server/logger.js';
@@ -26,7 +27,7 @@ describe('createLogger', () => {
 describe('isoTimeOncePerMillisecond', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it("gives pino's isoTime text, the same within a millisecond and the new time in the next", () => {
+  it("gives pino's isoTime text, formatted once within a millisecond and again in any other", () => {
     const now = vi.spyOn(Date, 'now').mockReturnValue(Date.UTC(2026, 10, 28, 17, 5, 9, 42));
     const time = isoTimeOncePerMillisecond();
     const formatted = vi.spyOn(Date.prototype, 'toISOString');
@@ -36,5 +37,8 @@ describe('isoTimeOncePerMillisecond', () => {
     expect(time()).toBe(',"time":"2026-11-28T17:05:09.043Z"');
     expect(formatted).toHaveBeenCalledTimes(2);
     expect(time()).toBe(pino.stdTimeFunctions.isoTime());
+    // A clock set back gets its own time, not the later one.
+    now.mockReturnValue(Date.UTC(2026, 10, 28, 17, 5, 9, 42));
+    expect(time()).toBe(',"time":"2026-11-28T17:05:09.042Z"');
   });
 });

@@ -1,6 +1,7 @@
 // The server over time: start-up with its own development certificate, a bad config refused
 // before listening, keep-alive connections that outlive Node's 5 s default, slow clients cut off,
-// and a SIGTERM that lets in-flight reviews finish and exits 0.
+// a SIGTERM that lets in-flight reviews finish and exits 0, and an uncaught exception that exits 1
+// after logging the reviews it had answered.
 import { once } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
@@ -210,6 +211,13 @@ describe('graceful shutdown', () => {
     expect(reviewed).toBeGreaterThanOrEqual(0);
     expect(server.logs[reviewed]).toMatchObject({ result: 'patched', namespace: expect.any(String) });
     expect(fatal).toBeGreaterThan(reviewed);
-    expect(server.logs[fatal]).toMatchObject({ level: 60, err: { type: 'Error', message: 'injected fault' } });
+    expect(server.logs[fatal]).toMatchObject({
+      level: 60,
+      origin: 'uncaughtException',
+      type: 'Error',
+      err: 'injected fault',
+      stack: expect.stringContaining('throw-after-review.mjs'),
+    });
+    expect(server.rawOutput.join('\n')).not.toContain('hunter2');
   });
 });

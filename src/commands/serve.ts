@@ -57,7 +57,8 @@ export async function runServe(options: ServeOptions): Promise<void> {
     if (stopping) {
       server.reportWaiting();
       logger.warn({ signal }, 'second signal: exiting now');
-      logger.flush();
+      // No logger.flush() before an exit that cannot wait: it would start an asynchronous write
+      // that the exit cuts off, while pino's exit hook writes the whole buffer synchronously.
       process.exit(1);
     }
     stopping = true;
@@ -71,13 +72,14 @@ export async function runServe(options: ServeOptions): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  // A bug that escapes every handler still ends the process, as Node would, but first logs the
-  // reviews already answered and waiting for their batch, then the error (pino's err serializer:
-  // type, message, stack). The review path catches its own errors, so this is never a pod's.
-  process.on('uncaughtException', (error) => {
+  // A bug that escapes every handler (a throw, or a rejection nothing handled) still ends the
+  // process, as Node would, but first logs the reviews already answered and waiting for their
+  // batch, then the error's type, message (as `err`, like every other line) and stack; not the
+  // error itself, which pino's err serializer would log with every other property it carries.
+  process.on('uncaughtException', (error: unknown, origin) => {
     server.reportWaiting();
-    logger.fatal({ err: error }, 'uncaught exception: exiting');
-    logger.flush();
+    const fields = error instanceof Error ? { type: error.name, err: error.message, stack: error.stack } : { type: typeof error };
+    logger.fatal({ origin, ...fields }, 'uncaught exception: exiting');
     process.exit(1);
   });
 }
