@@ -49,10 +49,10 @@ describe('diff', () => {
     expect(diff({ 'a/b~c': 1 }, {})).toEqual([{ op: 'remove', path: '/a~1b~0c' }]);
   });
 
-  it('gives, for any two JSON objects, a patch that turns the first into the second', () => {
-    // Keys of at most 4 characters: a key that names a member of Object.prototype (toString,
-    // __proto__) and is in only one of the two objects is misread, as the rules never add or
-    // remove one (a pod's own such keys, say an annotation, are kept on both sides).
+  it('gives, for any two JSON objects with short keys, a patch that turns the first into the second', () => {
+    // Keys of at most 4 characters: a key named like a member of Object.prototype (toString,
+    // __proto__) that is in only one of the two objects is misread. The rules never add or remove
+    // such a key, and a pod's own ones (an annotation, say) are the same on both sides.
     const object = fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 });
     fc.assert(
       fc.property(object, object, (original, edited) => {
