@@ -29,6 +29,7 @@ console.log(row('baseline'));
 console.log(row('runner-defaults'));
 console.log(`  throughput ratio ${load.throughputRatio}, the median of each round's (rounds: ${load.roundRatios.join(', ')}; target: at least 0.8)`);
 console.log(`  p99 ratio ${load.p99Ratio}, the median of each round's (rounds: ${load.p99RoundRatios.join(', ')}; target: at most 1.5)`);
+console.log(`  p99 of all rounds' requests together: ${load.fixedRate['runner-defaults'].pooledP99Ms} against ${load.fixedRate.baseline.pooledP99Ms} ms, ratio ${load.pooledP99Ratio} (steadier: the slowest 1 % of 10,000)`);
 console.log(`  resident memory: ${load.memory.startMb} MB at start, ${load.memory.after20kMb} MB after 20,000 reviews, ${load.memory.after100kMb} MB after 100,000 (growth ${load.memory.growthPercent}%, target: at most 10%)`);
 
 console.log('\nwhere the server CPU goes (microseconds of server CPU per review, all threads, least of 5 alternating runs):');
