@@ -2,7 +2,6 @@
 // before listening, keep-alive connections that outlive Node's 5 s default, slow clients cut off,
 // a SIGTERM that lets in-flight reviews finish and exits 0, and an uncaught exception that exits 1
 // after logging the reviews it had answered.
-import { once } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
@@ -28,13 +27,10 @@ describe('serve start-up', () => {
   });
 
   it('with mounted certificates and no terminal loads neither node-forge nor pino-pretty, which only make certificates and pretty lines', async () => {
-    // A file: URL, so a checkout path with a space in it still makes one option.
-    const preload = new URL('./helpers/report-packages.mjs', import.meta.url).href;
-    const server = await WebhookProcess.start({ ...serving(await certsFromCli()), env: { NODE_OPTIONS: `--import=${preload}` } });
+    const server = await WebhookProcess.start({ ...serving(await certsFromCli()), preload: './report-packages.mjs' });
     expect((await server.review(goodText)).status).toBe(200);
     expect(await server.stop()).toBe(0);
-    // Standard error can still be arriving after the exit event.
-    if (!server.child.stderr!.readableEnded) await once(server.child.stderr!, 'end');
+    await server.outputEnded();
     const report = server.rawOutput.join('\n').split('\n').find((line) => line.startsWith('{"loadedPackages"'));
     expect(report).toBeDefined();
     const loaded = (JSON.parse(report!) as { loadedPackages: string[] }).loadedPackages;
@@ -197,14 +193,12 @@ describe('graceful shutdown', () => {
   });
 
   it('on an uncaught exception: logs the answered review still waiting for its batch, then the error, and exits 1', async () => {
-    const preload = new URL('./helpers/throw-after-review.mjs', import.meta.url).href;
-    const server = await WebhookProcess.start({ ...serving(await certsFromCli()), env: { NODE_OPTIONS: `--import=${preload}` } });
+    const server = await WebhookProcess.start({ ...serving(await certsFromCli()), preload: './throw-after-review.mjs' });
     const reply = await server.review(goodText);
     expect(reply.status).toBe(200);
     expect(JSON.parse(reply.body).response.patchType).toBe('JSONPatch');
     expect(await server.exitCode).toBe(1);
-    // The log lines can still be arriving after the exit event.
-    if (!server.child.stdout!.readableEnded) await once(server.child.stdout!, 'end');
+    await server.outputEnded();
     const uid = loadReview('create-runner-legacy').request.uid;
     const reviewed = server.logs.findIndex((line) => line.msg === 'review' && line.uid === uid);
     const fatal = server.logs.findIndex((line) => line.msg === 'uncaught exception: exiting');

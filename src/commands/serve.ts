@@ -52,15 +52,19 @@ export async function runServe(options: ServeOptions): Promise<void> {
   const address = await server.listen(options.port, options.host);
   logger.info({ address: address.address, port: address.port, config: options.config ?? '(embedded defaults)' }, 'listening');
 
+  /**
+   * An exit that cannot wait: logs the reviews already answered and waiting for their batch, then
+   * why, and exits 1. No logger.flush() first: it would start an asynchronous write that the exit
+   * cuts off, while pino's exit hook writes the whole buffer synchronously.
+   */
+  const exitNow = (logWhy: () => void): never => {
+    server.reportWaiting();
+    logWhy();
+    process.exit(1);
+  };
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      server.reportWaiting();
-      logger.warn({ signal }, 'second signal: exiting now');
-      // No logger.flush() before an exit that cannot wait: it would start an asynchronous write
-      // that the exit cuts off, while pino's exit hook writes the whole buffer synchronously.
-      process.exit(1);
-    }
+    if (stopping) exitNow(() => logger.warn({ signal }, 'second signal: exiting now'));
     stopping = true;
     logger.info({ signal, boundMs: timeouts.shutdownMs, delayMs: timeouts.shutdownDelayMs }, 'shutting down: readiness fails, in-flight reviews finish');
     void limitRanges?.stop();
@@ -73,14 +77,11 @@ export async function runServe(options: ServeOptions): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   // A bug that escapes every handler (a throw, or a rejection nothing handled) still ends the
-  // process, as Node would, but first logs the reviews already answered and waiting for their
-  // batch, then the error's type, message (as `err`, like every other line) and stack; not the
-  // error itself, which pino's err serializer would log with every other property it carries.
+  // process, as Node would, with the error's type, message (as `err`, like every other line) and
+  // stack; not the error itself, which pino's err serializer would log with every property it carries.
   process.on('uncaughtException', (error: unknown, origin) => {
-    server.reportWaiting();
     const fields = error instanceof Error ? { type: error.name, err: error.message, stack: error.stack } : { type: typeof error };
-    logger.fatal({ origin, ...fields }, 'uncaught exception: exiting');
-    process.exit(1);
+    exitNow(() => logger.fatal({ origin, ...fields }, 'uncaught exception: exiting'));
   });
 }
 

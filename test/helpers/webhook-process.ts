@@ -78,12 +78,16 @@ export class WebhookProcess {
     cwd?: string;
     /** Extra environment for the child (after KUBERNETES_SERVICE_HOST is removed). */
     env?: Record<string, string>;
+    /** A module in test/helpers/ that the child loads before serve (node --import), to watch or to inject a fault. */
+    preload?: string;
   }): Promise<WebhookProcess> {
     const tls = options.cert && options.key ? ['--tls-cert', options.cert, '--tls-key', options.key] : [];
     // Never the in-cluster API server of whatever runs the tests: a test that wants one passes --kubeconfig.
     const env = { ...process.env };
     delete env.KUBERNETES_SERVICE_HOST;
     Object.assign(env, options.env);
+    // A file: URL, so a checkout path with a space in it still makes one option.
+    if (options.preload) env.NODE_OPTIONS = `--import=${new URL(options.preload, import.meta.url).href}`;
     const child = spawn(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', ...tls, ...(options.args ?? [])], {
       stdio: ['ignore', 'pipe', 'pipe'],
       cwd: options.cwd,
@@ -151,6 +155,11 @@ export class WebhookProcess {
     this.agent.destroy();
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     return this.exited;
+  }
+
+  /** Resolves when the child's standard output and error have both ended: after its exit, lines can still be arriving. */
+  async outputEnded(): Promise<void> {
+    for (const stream of [this.child.stdout!, this.child.stderr!]) if (!stream.readableEnded) await once(stream, 'end');
   }
 
   get exitCode(): Promise<number | null> {
