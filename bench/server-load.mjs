@@ -11,7 +11,7 @@ import { issueCertificateSet, writeCertificateSet, certificatePaths } from '../d
 
 const BODY = readFileSync(new URL('../test/fixtures/admission/create-runner-legacy.json', import.meta.url), 'utf8');
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
-const BASELINE = new URL('./baseline-server.mjs', import.meta.url).pathname;
+export const BASELINE = new URL('./baseline-server.mjs', import.meta.url).pathname;
 
 export function certificates() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-certs-'));
@@ -19,11 +19,11 @@ export function certificates() {
   return certificatePaths(dir);
 }
 
-async function start(name, args) {
-  return { name, ...(await spawnServer(process.execPath, args)) };
+export async function start(name, args, options) {
+  return { name, ...(await spawnServer(process.execPath, args, options)) };
 }
 
-async function stop(server) {
+export async function stop(server) {
   server.child.kill('SIGTERM');
   await once(server.child, 'exit');
 }
@@ -34,13 +34,11 @@ function residentMegabytes(pid) {
 }
 
 /** The p-th percentile of sorted response times, in ms to the microsecond. */
-const percentileOf = (sorted, p) => +(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN).toFixed(3);
+export const percentileOf = (sorted, p) => +(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN).toFixed(3);
 
-/** Runs autocannon against a server and also keeps every response time (autocannon's histogram rounds to whole ms). */
-async function load(server, options) {
-  const times = [];
-  let wrong = 0;
-  const instance = autocannon({
+/** An autocannon run of the runner-legacy review against a server started with `start` (its caFile set). */
+export function reviewLoad(server, options) {
+  return autocannon({
     url: `https://127.0.0.1:${server.port}/mutate?timeout=10s`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -49,6 +47,13 @@ async function load(server, options) {
     servername: 'localhost',
     ...options,
   });
+}
+
+/** Runs autocannon against a server and also keeps every response time (autocannon's histogram rounds to whole ms). */
+async function load(server, options) {
+  const times = [];
+  let wrong = 0;
+  const instance = reviewLoad(server, options);
   instance.on('response', (_client, status, _bytes, responseTime) => {
     times.push(responseTime);
     if (status !== 200) wrong++;
@@ -66,7 +71,7 @@ async function load(server, options) {
   };
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /**
  * Resident memory of a serve process of its own, at start and after 20,000 and 100,000 reviews
@@ -93,7 +98,7 @@ async function residentGrowth(files) {
   }
 }
 
-const serveArgs = (files) => [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--tls-cert', files.certificate, '--tls-key', files.key];
+export const serveArgs = (files) => [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--tls-cert', files.certificate, '--tls-key', files.key];
 
 /**
  * Saturation and the fixed rate are measured in rounds, each a run of the baseline then one of

@@ -15,11 +15,11 @@ function listeningPort(logFile) {
 }
 
 /** Spawns `command args`; resolves with the child and its port once it logs that it listens. The log goes when it exits. */
-export function spawnServer(command, args, { stderr = 'inherit' } = {}) {
+export function spawnServer(command, args, { stderr = 'inherit', env = process.env } = {}) {
   const directory = mkdtempSync(join(tmpdir(), 'bench-server-'));
   const logFile = join(directory, 'stdout.log');
   const out = openSync(logFile, 'w');
-  const child = spawn(command, args, { stdio: ['ignore', out, stderr] });
+  const child = spawn(command, args, { stdio: ['ignore', out, stderr], env });
   closeSync(out);
   child.once('exit', () => rmSync(directory, { recursive: true, force: true }));
   return new Promise((resolve, reject) => {
