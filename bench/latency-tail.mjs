@@ -1,45 +1,71 @@
 // `npm run bench:tail`: where the slowest 1 % of requests at 200 req/s on one connection lose their
 // time, the p99 that `npm run bench` compares. For the baseline and for `serve`, each with
 // bench/request-trace.mjs preloaded, every request is split into the wait before its handler
-// started, the handler, and the rest (the answer's way back to the client); the tool also counts
-// the garbage collections that overlapped it and whether it was the first of its second (see
-// echoRound). A bare TCP echo of the same bytes in the same pattern gives the machine's own tail.
-// All times are on the monotonic clock the processes share. Not part of `npm test`; the raw
-// figures go to bench/results/.
+// started, the handler (until it called res.end), and the rest (the answer's way back to the
+// client); the tool also counts the garbage collections that overlapped it and sets apart the
+// first request of each second (see echoRound). A bare TCP echo in the same pattern gives the
+// machine's own tail. All times are on the monotonic clock the processes share. Not part of
+// `npm test`; the raw figures go to bench/results/.
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASELINE, certificates, median, percentileOf, reviewLoad, serveArgs, start, stop } from './server-load.mjs';
+import { BASELINE, BODY, certificates, median, percentileOf, reviewLoad, serveArgs, start, stop } from './server-load.mjs';
 
 const RATE = 200;
 const ROUNDS = 3;
 const ROUND_SECONDS = 10;
-/** A gap between two requests longer than this ends a burst (a burst of 200 takes about 60 ms). */
+/** A gap between two requests longer than this ends a burst (a burst of 200 takes 55-160 ms here). */
 const IDLE_MS = 100;
-const BODY = readFileSync(new URL('../test/fixtures/admission/create-runner-legacy.json', import.meta.url));
+const ECHOED = Buffer.from(BODY);
 const TRACER = new URL('./request-trace.mjs', import.meta.url).pathname;
 const ECHO = new URL('./echo-server.mjs', import.meta.url).pathname;
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
-/** One connection at RATE a second for ROUND_SECONDS: each request's [sent, received] in ms. */
+/**
+ * Where an exchange sits in its round: the round's first is the connection's first (for autocannon
+ * it includes the TLS handshake); `first` is the first of a second's burst, after the rest of the
+ * second before idle; `rest` is every other.
+ */
+const positions = (exchanges) =>
+  exchanges.map(([sentMs], index) => (index === 0 ? 'connection' : sentMs - exchanges[index - 1][1] > IDLE_MS ? 'first' : 'rest'));
+
+/** A round: each exchange's [sent, received] in ms, its position, and how many answers were not 200. */
+const round = (exchanges, failed) => ({ exchanges, positions: positions(exchanges), failed });
+
+/**
+ * One connection at RATE a second for ROUND_SECONDS. autocannon times a request from the moment
+ * it queues it (pipelinedRequests.insertRequest, just before writing it) to its answer; the send
+ * time is taken there too, so that send plus autocannon's time is the receive time. Its 'request'
+ * event comes earlier, and a stall of the load generator in between made answers seem to arrive
+ * before the server had sent them.
+ */
 async function reviewRound(server) {
   const exchanges = [];
-  const instance = reviewLoad(server, { connections: 1, overallRate: RATE, duration: ROUND_SECONDS });
-  instance.on('response', (_client, _status, _bytes, responseTimeMs) => {
-    const receivedMs = nowMs();
-    exchanges.push([receivedMs - responseTimeMs, receivedMs]);
+  let sentMs = 0;
+  let failed = 0;
+  const setupClient = (client) => {
+    const queue = client.pipelinedRequests;
+    const insert = queue.insertRequest;
+    queue.insertRequest = (...args) => {
+      sentMs = nowMs();
+      return insert.apply(queue, args);
+    };
+  };
+  const instance = reviewLoad(server, { connections: 1, overallRate: RATE, duration: ROUND_SECONDS, setupClient });
+  instance.on('response', (_client, status, _bytes, responseTimeMs) => {
+    exchanges.push([sentMs, sentMs + responseTimeMs]);
+    if (status !== 200) failed++;
   });
   await instance;
-  return exchanges;
+  return round(exchanges, failed);
 }
 
 /**
- * The same bytes echoed over plain TCP in the same pattern: autocannon's overallRate is a budget a
+ * The review's bytes echoed over plain TCP in autocannon's pattern: its overallRate is a budget a
  * second (lib/httpClient.js), so on one connection it sends the second's RATE requests back to
  * back, each as the answer to the one before arrives, and then waits for the next second.
- * Returns each exchange's [sent, received] in ms.
  */
 async function echoRound(port) {
   const socket = connect(port, '127.0.0.1');
@@ -52,12 +78,12 @@ async function echoRound(port) {
   const send = () => {
     sentMs = nowMs();
     received = 0;
-    socket.write(BODY);
+    socket.write(ECHOED);
   };
   await new Promise((resolve) => {
     socket.on('data', (data) => {
       received += data.length;
-      if (received < BODY.length) return;
+      if (received < ECHOED.length) return;
       exchanges.push([sentMs, nowMs()]);
       if (exchanges.length === RATE * ROUND_SECONDS) resolve();
       else if (exchanges.length % RATE !== 0) send();
@@ -66,19 +92,41 @@ async function echoRound(port) {
     send();
   });
   socket.destroy();
-  return exchanges;
+  return round(exchanges, 0);
 }
 
-/** Whether each exchange is the first of its second's burst, sent after the rest of the previous second idle. */
-const firstOfBurst = (exchanges) => exchanges.map(([sentMs], index) => index === 0 || sentMs - exchanges[index - 1][1] > IDLE_MS);
-const latencies = (exchanges) => exchanges.map(([sentMs, receivedMs]) => receivedMs - sentMs).sort((a, b) => a - b);
 const share = (count, total) => +((100 * count) / total).toFixed(2);
 const round3 = (value) => +value.toFixed(3);
+const medianOf = (items, value) => (items.length > 0 ? round3(median(items.map(value))) : NaN);
+
+/** Latency over every exchange of every round, as `npm run bench` takes it, and by position. */
+function describe({ name, rounds }) {
+  const all = rounds.flatMap((r) => r.exchanges.map(([sentMs, receivedMs], index) => ({ ms: receivedMs - sentMs, position: r.positions[index] })));
+  const sorted = all.map((exchange) => exchange.ms).sort((a, b) => a - b);
+  const rest = all.filter((exchange) => exchange.position === 'rest');
+  const bursts = rounds.flatMap((r) => {
+    const starts = r.positions.flatMap((position, index) => (position === 'rest' ? [] : [index]));
+    return starts.map((startIndex, n) => r.exchanges[(starts[n + 1] ?? r.exchanges.length) - 1][1] - r.exchanges[startIndex][0]);
+  });
+  return {
+    name,
+    requests: sorted.length,
+    failed: rounds.reduce((sum, r) => sum + r.failed, 0),
+    p50Ms: percentileOf(sorted, 50),
+    p99Ms: percentileOf(sorted, 99),
+    burstMedianMs: round3(median(bursts)),
+    firstOfSecondMedianMs: medianOf(
+      all.filter((exchange) => exchange.position === 'first'),
+      (exchange) => exchange.ms,
+    ),
+    restOver1MsPercent: share(rest.filter((exchange) => exchange.ms > 1).length, rest.length),
+  };
+}
 
 /**
  * Sets each client exchange beside the server's record of the same request (on one connection,
  * the last one whose handler started before the answer arrived) and the collections that
- * overlapped it. `rounds` are lists of [sent, received] exchanges.
+ * overlapped it.
  */
 function analyse(rounds, trace) {
   const starts = trace.requests.map((request) => request.startMs);
@@ -94,39 +142,44 @@ function analyse(rounds, trace) {
   };
   const parts = [];
   const collections = [];
-  for (const exchanges of rounds) {
-    const [firstMs, lastMs] = [exchanges[0][0], exchanges.at(-1)[1]];
-    const inRound = trace.collections.filter((gc) => gc.startMs >= firstMs && gc.startMs <= lastMs);
+  for (const { exchanges, positions: where } of rounds) {
+    const inRound = trace.collections.filter((gc) => gc.startMs >= exchanges[0][0] && gc.startMs <= exchanges.at(-1)[1]);
     collections.push(...inRound);
-    const firsts = firstOfBurst(exchanges);
     for (const [index, [sentMs, receivedMs]] of exchanges.entries()) {
       const request = lastStartedBy(receivedMs);
-      const collected = inRound.some((gc) => gc.startMs < receivedMs && gc.startMs + gc.durationMs > sentMs);
       parts.push({
         totalMs: receivedMs - sentMs,
         beforeMs: request.startMs - sentMs,
-        handlerMs: request.sentMs - request.startMs,
-        afterMs: receivedMs - request.sentMs,
-        collected,
-        first: firsts[index],
+        handlerMs: request.endedMs - request.startMs,
+        afterMs: receivedMs - request.endedMs,
+        collected: inRound.some((gc) => gc.startMs < receivedMs && gc.startMs + gc.durationMs > sentMs),
+        position: where[index],
       });
     }
   }
-  parts.sort((a, b) => a.totalMs - b.totalMs);
-  const slowest = parts.slice(Math.floor(parts.length * 0.99));
+  const rest = parts.filter((part) => part.position === 'rest');
+  const firsts = parts.filter((part) => part.position === 'first');
+  const slowest = [...parts].sort((a, b) => a.totalMs - b.totalMs).slice(Math.floor(parts.length * 0.99));
+  const count = (items, test) => items.filter(test).length;
   return {
-    waitedOver1MsPercent: share(parts.filter((part) => part.beforeMs > 1).length, parts.length),
-    handlerOver1MsPercent: share(parts.filter((part) => part.handlerMs > 1).length, parts.length),
+    // Times that cannot both be right (a handler started before its request was sent, or an
+    // answer received before it was handed to Node): clock or matching errors, shown so they are seen.
+    inconsistent: count(parts, (part) => part.beforeMs < 0 || part.afterMs < 0),
+    restWaitedOver1MsPercent: share(count(rest, (part) => part.beforeMs > 1), rest.length),
+    restHandlerOver1MsPercent: share(count(rest, (part) => part.handlerMs > 1), rest.length),
+    restHandlerMedianMs: medianOf(rest, (part) => part.handlerMs),
+    firstOfSecond: { count: firsts.length, beforeMedianMs: medianOf(firsts, (part) => part.beforeMs), handlerMedianMs: medianOf(firsts, (part) => part.handlerMs) },
     slowest: {
       count: slowest.length,
-      beforeMs: round3(median(slowest.map((part) => part.beforeMs))),
-      handlerMs: round3(median(slowest.map((part) => part.handlerMs))),
-      afterMs: round3(median(slowest.map((part) => part.afterMs))),
-      withCollection: slowest.filter((part) => part.collected).length,
-      firstOfBurst: slowest.filter((part) => part.first).length,
+      connection: count(slowest, (part) => part.position === 'connection'),
+      firstOfSecond: count(slowest, (part) => part.position === 'first'),
+      withCollection: count(slowest, (part) => part.collected),
+      beforeMedianMs: medianOf(slowest, (part) => part.beforeMs),
+      handlerMedianMs: medianOf(slowest, (part) => part.handlerMs),
+      afterMedianMs: medianOf(slowest, (part) => part.afterMs),
     },
     collections: collections.length,
-    collectionMedianMs: collections.length > 0 ? round3(median(collections.map((gc) => gc.durationMs))) : 0,
+    collectionMedianMs: medianOf(collections, (gc) => gc.durationMs),
   };
 }
 
@@ -137,45 +190,48 @@ const traced = async (name, args) => {
   const server = await start(name, ['--import', TRACER, ...args], { env: { ...process.env, REQUEST_TRACE_FILE: traceFile } });
   return Object.assign(server, { caFile: files.caCertificate, traceFile, rounds: [] });
 };
-const servers = [await traced('baseline', [BASELINE, files.certificate, files.key]), await traced('runner-defaults', serveArgs(files))];
-const echo = Object.assign(await start('tcp echo', [ECHO]), { rounds: [] });
-
-// As in `npm run bench`: a warm-up at saturation, then rounds that alternate the two servers.
-for (const server of servers) await reviewLoad(server, { connections: 16, duration: 5 });
-for (let round = 0; round < ROUNDS; round++) {
-  for (const server of servers) server.rounds.push(await reviewRound(server));
-  echo.rounds.push(await echoRound(echo.port));
+const results = { date: new Date().toISOString(), node: process.version, rate: RATE, rounds: ROUNDS, roundSeconds: ROUND_SECONDS };
+const running = [];
+try {
+  running.push(await traced('baseline', [BASELINE, files.certificate, files.key]));
+  running.push(await traced('runner-defaults', serveArgs(files)));
+  const [baseline, serve] = running;
+  const echo = Object.assign(await start('tcp echo', [ECHO]), { rounds: [] });
+  running.push(echo);
+  // As in `npm run bench`: a warm-up at saturation, then rounds that alternate the servers.
+  for (const server of [baseline, serve]) await reviewLoad(server, { connections: 16, duration: 5 });
+  for (let n = 0; n < ROUNDS; n++) {
+    for (const server of [baseline, serve]) server.rounds.push(await reviewRound(server));
+    echo.rounds.push(await echoRound(echo.port));
+  }
+  for (const server of running.splice(0)) await stop(server);
+  results.echo = describe(echo);
+  results.servers = [baseline, serve].map((server) => ({ ...describe(server), ...analyse(server.rounds, JSON.parse(readFileSync(server.traceFile, 'utf8'))) }));
+} finally {
+  for (const server of running) server.child.kill('SIGTERM');
+  rmSync(traceDir, { recursive: true, force: true });
 }
-await stop(echo);
-for (const server of servers) await stop(server);
 
-const results = { date: new Date().toISOString(), node: process.version, rate: RATE, seconds: ROUNDS * ROUND_SECONDS };
-const describe = ({ name, rounds }) => {
-  const sorted = latencies(rounds.flat());
-  const firsts = latencies(rounds.flatMap((exchanges) => exchanges.filter((_, index) => firstOfBurst(exchanges)[index])));
-  return {
-    name,
-    requests: sorted.length,
-    p50Ms: percentileOf(sorted, 50),
-    p99Ms: percentileOf(sorted, 99),
-    over1MsPercent: share(sorted.filter((ms) => ms > 1).length, sorted.length),
-    firstOfBurst: { count: firsts.length, medianMs: percentileOf(firsts, 50) },
-  };
-};
-results.echo = describe(echo);
-results.servers = servers.map((server) => ({ ...describe(server), ...analyse(server.rounds, JSON.parse(readFileSync(server.traceFile, 'utf8'))) }));
-rmSync(traceDir, { recursive: true, force: true });
-
-console.log(`latency at ${RATE} req/s on one connection, ${ROUNDS} rounds of ${ROUND_SECONDS} s, every request pooled (ms):`);
-const summary = ({ name, p50Ms, p99Ms, over1MsPercent, firstOfBurst }) =>
-  `  ${name.padEnd(16)} p50 ${p50Ms}  p99 ${p99Ms}  over 1 ms: ${over1MsPercent} %  first of each second (after the rest of the one before idle): median ${firstOfBurst.medianMs}`;
+const summary = ({ name, p50Ms, p99Ms, failed, burstMedianMs, firstOfSecondMedianMs, restOver1MsPercent }) =>
+  `  ${name.padEnd(16)} p50 ${p50Ms}  p99 ${p99Ms}${failed ? `  (${failed} answers not 200)` : ''}; a second's burst ${burstMedianMs}; ` +
+  `its first request ${firstOfSecondMedianMs}; over 1 ms, of the others: ${restOver1MsPercent} %`;
+console.log(`latency at ${RATE} req/s on one connection, ${ROUNDS} rounds of ${ROUND_SECONDS} s, every request pooled (ms, medians unless said):`);
 console.log(`${summary(results.echo)}  (the machine's own round trip, no TLS or HTTP)`);
 for (const server of results.servers) {
-  const { slowest } = server;
+  const { firstOfSecond, slowest } = server;
   console.log(summary(server));
-  console.log(`    waited over 1 ms before the handler: ${server.waitedOver1MsPercent} % of requests; handler over 1 ms: ${server.handlerOver1MsPercent} %`);
-  console.log(`    slowest 1 % (${slowest.count}): ${slowest.firstOfBurst} first of their second, ${slowest.withCollection} overlapped a garbage collection; medians ${slowest.beforeMs} before the handler, ${slowest.handlerMs} in it, ${slowest.afterMs} after`);
-    console.log(`    garbage collections during its rounds: ${server.collections}, median ${server.collectionMedianMs} ms`);
+  console.log(
+    `    first of each second (${firstOfSecond.count}): ${firstOfSecond.beforeMedianMs} before the handler, ${firstOfSecond.handlerMedianMs} in it` +
+      ` (the others: ${server.restHandlerMedianMs} in it; ${server.restWaitedOver1MsPercent} % waited over 1 ms before it, ${server.restHandlerOver1MsPercent} % over 1 ms in it)`,
+  );
+  console.log(
+    `    slowest 1 % (${slowest.count}): ${slowest.firstOfSecond} first of their second, ${slowest.connection} a connection's first, ` +
+      `${slowest.withCollection} overlapped a garbage collection; ${slowest.beforeMedianMs} before the handler, ${slowest.handlerMedianMs} in it, ${slowest.afterMedianMs} after`,
+  );
+  console.log(
+    `    garbage collections during its rounds: ${server.collections}, ${server.collectionMedianMs} each` +
+      `${server.inconsistent ? `; ${server.inconsistent} requests with times that cannot all be right` : ''}`,
+  );
 }
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 const file = new URL(`./results/tail-${results.date.replace(/[:.]/g, '-')}.json`, import.meta.url);

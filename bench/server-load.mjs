@@ -2,19 +2,21 @@
 // same certificate, same request (the runner-legacy review), with autocannon over keep-alive
 // connections: throughput at saturation, latency at a fixed modest rate, and resident memory.
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { spawnServer } from './spawn-server.mjs';
 import { issueCertificateSet, writeCertificateSet, certificatePaths } from '../dist/tls/certificate-files.js';
 
-const BODY = readFileSync(new URL('../test/fixtures/admission/create-runner-legacy.json', import.meta.url), 'utf8');
+export const BODY = readFileSync(new URL('../test/fixtures/admission/create-runner-legacy.json', import.meta.url), 'utf8');
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
 export const BASELINE = new URL('./baseline-server.mjs', import.meta.url).pathname;
 
+/** A certificate set for the benchmarks' servers, in a folder removed when the benchmark exits. */
 export function certificates() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-certs-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   writeCertificateSet(dir, issueCertificateSet(['localhost', '127.0.0.1'], 2));
   return certificatePaths(dir);
 }
