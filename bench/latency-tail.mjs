@@ -16,7 +16,7 @@ import { BASELINE, BODY, certificates, median, percentileOf, reviewLoad, serveAr
 const RATE = 200;
 const ROUNDS = 3;
 const ROUND_SECONDS = 10;
-/** A gap between two requests longer than this ends a burst (a burst of 200 takes 55-160 ms here). */
+/** A gap between two requests longer than this ends a burst (a burst of 200 took a median 50-90 ms here). */
 const IDLE_MS = 100;
 const ECHOED = Buffer.from(BODY);
 const TRACER = new URL('./request-trace.mjs', import.meta.url).pathname;
@@ -32,14 +32,14 @@ const positions = (exchanges) =>
   exchanges.map(([sentMs], index) => (index === 0 ? 'connection' : sentMs - exchanges[index - 1][1] > IDLE_MS ? 'first' : 'rest'));
 
 /** A round: each exchange's [sent, received] in ms, its position, and how many answers were not 200. */
-const round = (exchanges, failed) => ({ exchanges, positions: positions(exchanges), failed });
+const roundRecord = (exchanges, failed) => ({ exchanges, positions: positions(exchanges), failed });
 
 /**
  * One connection at RATE a second for ROUND_SECONDS. autocannon times a request from the moment
  * it queues it (pipelinedRequests.insertRequest, just before writing it) to its answer; the send
- * time is taken there too, so that send plus autocannon's time is the receive time. Its 'request'
- * event comes earlier, and a stall of the load generator in between made answers seem to arrive
- * before the server had sent them.
+ * time is that same process.hrtime() reading, so send plus autocannon's time is the receive time.
+ * Its 'request' event comes earlier, and a stall of the load generator in between made answers
+ * seem to arrive before the server had sent them.
  */
 async function reviewRound(server) {
   const exchanges = [];
@@ -49,8 +49,9 @@ async function reviewRound(server) {
     const queue = client.pipelinedRequests;
     const insert = queue.insertRequest;
     queue.insertRequest = (...args) => {
-      sentMs = nowMs();
-      return insert.apply(queue, args);
+      insert.apply(queue, args);
+      const [seconds, nanoseconds] = queue.pendingRequests.at(-1).startTime;
+      sentMs = seconds * 1e3 + nanoseconds / 1e6;
     };
   };
   const instance = reviewLoad(server, { connections: 1, overallRate: RATE, duration: ROUND_SECONDS, setupClient });
@@ -59,7 +60,7 @@ async function reviewRound(server) {
     if (status !== 200) failed++;
   });
   await instance;
-  return round(exchanges, failed);
+  return roundRecord(exchanges, failed);
 }
 
 /**
@@ -92,12 +93,16 @@ async function echoRound(port) {
     send();
   });
   socket.destroy();
-  return round(exchanges, 0);
+  return roundRecord(exchanges, 0);
 }
 
 const share = (count, total) => +((100 * count) / total).toFixed(2);
 const round3 = (value) => +value.toFixed(3);
-const medianOf = (items, value) => (items.length > 0 ? round3(median(items.map(value))) : NaN);
+/** The median of `value` over `items`, leaving out values that are not numbers (an exchange with no server record). */
+const medianOf = (items, value) => {
+  const values = items.map(value).filter(Number.isFinite);
+  return values.length > 0 ? round3(median(values)) : NaN;
+};
 
 /** Latency over every exchange of every round, as `npm run bench` takes it, and by position. */
 function describe({ name, rounds }) {
@@ -123,36 +128,38 @@ function describe({ name, rounds }) {
   };
 }
 
+/** The index of the last of the sorted `values` at or before `ms`, or of the first after it with `after`. */
+function search(values, ms, after = false) {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (after ? values[middle] < ms : values[middle] <= ms) low = middle + 1;
+    else high = middle;
+  }
+  return after ? low : low - 1;
+}
+
 /**
  * Sets each client exchange beside the server's record of the same request (on one connection,
- * the last one whose handler started before the answer arrived) and the collections that
- * overlapped it.
+ * the last handler started before the answer arrived, and the first res.end after that start) and
+ * the collections that overlapped it.
  */
-function analyse(rounds, trace) {
-  const starts = trace.requests.map((request) => request.startMs);
-  const lastStartedBy = (ms) => {
-    let low = 0;
-    let high = starts.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (starts[middle] <= ms) low = middle + 1;
-      else high = middle;
-    }
-    return trace.requests[low - 1];
-  };
+function analyse(rounds, { starts, ends, collections: traced }) {
   const parts = [];
   const collections = [];
   for (const { exchanges, positions: where } of rounds) {
-    const inRound = trace.collections.filter((gc) => gc.startMs >= exchanges[0][0] && gc.startMs <= exchanges.at(-1)[1]);
+    const inRound = traced.filter(([startMs]) => startMs >= exchanges[0][0] && startMs <= exchanges.at(-1)[1]);
     collections.push(...inRound);
     for (const [index, [sentMs, receivedMs]] of exchanges.entries()) {
-      const request = lastStartedBy(receivedMs);
+      const startMs = starts[search(starts, receivedMs)] ?? NaN;
+      const endedMs = ends[search(ends, startMs, true)] ?? NaN;
       parts.push({
         totalMs: receivedMs - sentMs,
-        beforeMs: request.startMs - sentMs,
-        handlerMs: request.endedMs - request.startMs,
-        afterMs: receivedMs - request.endedMs,
-        collected: inRound.some((gc) => gc.startMs < receivedMs && gc.startMs + gc.durationMs > sentMs),
+        beforeMs: startMs - sentMs,
+        handlerMs: endedMs - startMs,
+        afterMs: receivedMs - endedMs,
+        collected: inRound.some(([startMs, durationMs]) => startMs < receivedMs && startMs + durationMs > sentMs),
         position: where[index],
       });
     }
@@ -162,9 +169,9 @@ function analyse(rounds, trace) {
   const slowest = [...parts].sort((a, b) => a.totalMs - b.totalMs).slice(Math.floor(parts.length * 0.99));
   const count = (items, test) => items.filter(test).length;
   return {
-    // Times that cannot both be right (a handler started before its request was sent, or an
-    // answer received before it was handed to Node): clock or matching errors, shown so they are seen.
-    inconsistent: count(parts, (part) => part.beforeMs < 0 || part.afterMs < 0),
+    // Times that cannot all be right (a handler started before its request was sent, an answer
+    // received before it was handed to Node, or no record): shown so that they are seen.
+    inconsistent: count(parts, (part) => !(part.beforeMs >= 0 && part.afterMs >= 0)),
     restWaitedOver1MsPercent: share(count(rest, (part) => part.beforeMs > 1), rest.length),
     restHandlerOver1MsPercent: share(count(rest, (part) => part.handlerMs > 1), rest.length),
     restHandlerMedianMs: medianOf(rest, (part) => part.handlerMs),
@@ -179,7 +186,7 @@ function analyse(rounds, trace) {
       afterMedianMs: medianOf(slowest, (part) => part.afterMs),
     },
     collections: collections.length,
-    collectionMedianMs: medianOf(collections, (gc) => gc.durationMs),
+    collectionMedianMs: medianOf(collections, ([, durationMs]) => durationMs),
   };
 }
 
