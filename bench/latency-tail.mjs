@@ -128,7 +128,7 @@ function describe({ name, rounds }) {
   };
 }
 
-/** The index of the last of the sorted `values` at or before `ms`, or of the first after it with `after`. */
+/** The index of the last of the sorted `values` at or before `ms`; with `after`, of the first at or after it. */
 function search(values, ms, after = false) {
   let low = 0;
   let high = values.length;
@@ -153,13 +153,13 @@ function analyse(rounds, { starts, ends, collections: traced }) {
     collections.push(...inRound);
     for (const [index, [sentMs, receivedMs]] of exchanges.entries()) {
       const startMs = starts[search(starts, receivedMs)] ?? NaN;
-      const endedMs = ends[search(ends, startMs, true)] ?? NaN;
+      const endedMs = Number.isNaN(startMs) ? NaN : (ends[search(ends, startMs, true)] ?? NaN);
       parts.push({
         totalMs: receivedMs - sentMs,
         beforeMs: startMs - sentMs,
         handlerMs: endedMs - startMs,
         afterMs: receivedMs - endedMs,
-        collected: inRound.some(([startMs, durationMs]) => startMs < receivedMs && startMs + durationMs > sentMs),
+        collected: inRound.some(([gcStartMs, durationMs]) => gcStartMs < receivedMs && gcStartMs + durationMs > sentMs),
         position: where[index],
       });
     }
