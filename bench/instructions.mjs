@@ -8,12 +8,13 @@
 // (about 20 minutes in all).
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { STAGES } from './cost-breakdown.mjs';
 import { certificates } from './server-load.mjs';
+import { writeResults } from './results-file.mjs';
 import { spawnServer } from './spawn-server.mjs';
 
 const BODY = readFileSync(new URL('../test/fixtures/admission/create-runner-legacy.json', import.meta.url), 'utf8');
@@ -72,7 +73,4 @@ if (process.argv.includes('--stages')) {
     console.log(`  ${stage.padEnd(16)}  ${figures(results.stages[stage])}`);
   }
 }
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-const file = new URL(`./results/instructions-${results.date.replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-console.log(`raw figures: ${file.pathname}`);
+writeResults('instructions', results);

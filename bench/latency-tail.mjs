@@ -7,10 +7,11 @@
 // machine's own tail. All times are on the monotonic clock the processes share. Not part of
 // `npm test`; the raw figures go to bench/results/.
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeResults } from './results-file.mjs';
 import { BASELINE, BODY, certificates, median, percentileOf, reviewLoad, serveArgs, start, stop } from './server-load.mjs';
 
 const RATE = 200;
@@ -240,7 +241,4 @@ for (const server of results.servers) {
       `${server.inconsistent ? `; ${server.inconsistent} requests with times that cannot all be right` : ''}`,
   );
 }
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-const file = new URL(`./results/tail-${results.date.replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-console.log(`raw figures: ${file.pathname}`);
+writeResults('tail', results);

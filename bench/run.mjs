@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark, each against a baseline measured in the same run; the raw
 // figures go to bench/results/ (ignored by git). Not part of `npm test`.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeResults } from './results-file.mjs';
 import { benchReviewCore } from './review-core.mjs';
 import { benchCostBreakdown, STAGES } from './cost-breakdown.mjs';
 import { benchServerLoad, certificates } from './server-load.mjs';
@@ -43,7 +43,4 @@ STAGES.forEach((stage, index) => {
 console.log(`  floor / serve: ${(cost.floor / cost.logged).toFixed(2)} (the throughput ratio this CPU cost allows)`);
 console.log(`  floor / (floor + review only): ${(cost.floor / cost.rules).toFixed(2)} (the review alone, before request checks, metrics and the log line)`);
 
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-const file = new URL(`./results/bench-${results.date.replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-console.log(`raw figures: ${file.pathname}`);
+writeResults('bench', results);
