@@ -62,14 +62,13 @@ async function load(server, options) {
   });
   const result = await instance;
   times.sort((a, b) => a - b);
-  const percentile = (p) => percentileOf(times, p);
   return {
     requestsPerSecond: Math.round(result.requests.total / result.duration),
     total: result.requests.total,
     times,
     errors: result.errors + result.timeouts + wrong + result.non2xx,
-    p50Ms: percentile(50),
-    p99Ms: percentile(99),
+    p50Ms: percentileOf(times, 50),
+    p99Ms: percentileOf(times, 99),
   };
 }
 
