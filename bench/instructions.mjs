@@ -8,13 +8,13 @@
 // (about 20 minutes in all).
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { STAGES } from './cost-breakdown.mjs';
 import { certificates } from './server-load.mjs';
 import { writeResults } from './results-file.mjs';
+import { removeFolder, scratchFolder } from './scratch.mjs';
 import { spawnServer } from './spawn-server.mjs';
 
 const BODY = readFileSync(new URL('../test/fixtures/admission/create-runner-legacy.json', import.meta.url), 'utf8');
@@ -37,7 +37,7 @@ const summary = (file) => Number(/^summary: (\d+)$/m.exec(readFileSync(file, 'ut
  * thread pool): counters zeroed after the warm-up, dumped after the counted run.
  */
 async function count(name, args) {
-  const out = mkdtempSync(join(tmpdir(), `callgrind-${name}-`));
+  const out = scratchFolder(`callgrind-${name}-`);
   const valgrind = ['--tool=callgrind', '--smc-check=all-non-file', '--separate-threads=yes', `--callgrind-out-file=${out}/callgrind.%p`, process.execPath, ...args];
   const { child, port } = await spawnServer('valgrind', valgrind, { stderr: 'ignore' });
   const options = { url: `https://127.0.0.1:${port}/mutate`, method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY, connections: 4, timeout: 120 };
@@ -53,7 +53,9 @@ async function count(name, args) {
   const main = dumps.find((file) => file.endsWith('.1-01'));
   if (!main) throw new Error(`${name}: callgrind wrote no dump of the main thread in ${out}`);
   const all = dumps.reduce((sum, file) => sum + summary(join(out, file)), 0);
-  return { main: Math.round(summary(join(out, main)) / COUNTED), all: Math.round(all / COUNTED) };
+  const counts = { main: Math.round(summary(join(out, main)) / COUNTED), all: Math.round(all / COUNTED) };
+  removeFolder(out);
+  return counts;
 }
 
 const files = certificates();

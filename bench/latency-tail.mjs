@@ -7,11 +7,11 @@
 // machine's own tail. All times are on the monotonic clock the processes share. Not part of
 // `npm test`; the raw figures go to bench/results/.
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeResults } from './results-file.mjs';
+import { removeFolder, scratchFolder } from './scratch.mjs';
 import { BASELINE, BODY, certificates, median, percentileOf, reviewLoad, serveArgs, start, stop } from './server-load.mjs';
 
 const RATE = 200;
@@ -192,33 +192,27 @@ function analyse(rounds, { starts, ends, collections: traced }) {
 }
 
 const files = certificates();
-const traceDir = mkdtempSync(join(tmpdir(), 'bench-trace-'));
+const traceDir = scratchFolder('bench-trace-');
 const traced = async (name, args) => {
   const traceFile = join(traceDir, `${name}.json`);
   const server = await start(name, ['--import', TRACER, ...args], { env: { ...process.env, REQUEST_TRACE_FILE: traceFile } });
   return Object.assign(server, { caFile: files.caCertificate, traceFile, rounds: [] });
 };
 const results = { date: new Date().toISOString(), node: process.version, rate: RATE, rounds: ROUNDS, roundSeconds: ROUND_SECONDS };
-const running = [];
-try {
-  running.push(await traced('baseline', [BASELINE, files.certificate, files.key]));
-  running.push(await traced('runner-defaults', serveArgs(files)));
-  const [baseline, serve] = running;
-  const echo = Object.assign(await start('tcp echo', [ECHO]), { rounds: [] });
-  running.push(echo);
-  // As in `npm run bench`: a warm-up at saturation, then rounds that alternate the servers.
-  for (const server of [baseline, serve]) await reviewLoad(server, { connections: 16, duration: 5 });
-  for (let n = 0; n < ROUNDS; n++) {
-    for (const server of [baseline, serve]) server.rounds.push(await reviewRound(server));
-    echo.rounds.push(await echoRound(echo.port));
-  }
-  for (const server of running.splice(0)) await stop(server);
-  results.echo = describe(echo);
-  results.servers = [baseline, serve].map((server) => ({ ...describe(server), ...analyse(server.rounds, JSON.parse(readFileSync(server.traceFile, 'utf8'))) }));
-} finally {
-  for (const server of running) server.child.kill('SIGTERM');
-  rmSync(traceDir, { recursive: true, force: true });
+// A run that fails midway leaves its servers and folders to bench/scratch.mjs, which ends them at exit.
+const baseline = await traced('baseline', [BASELINE, files.certificate, files.key]);
+const serve = await traced('runner-defaults', serveArgs(files));
+const echo = Object.assign(await start('tcp echo', [ECHO]), { rounds: [] });
+// As in `npm run bench`: a warm-up at saturation, then rounds that alternate the servers.
+for (const server of [baseline, serve]) await reviewLoad(server, { connections: 16, duration: 5 });
+for (let n = 0; n < ROUNDS; n++) {
+  for (const server of [baseline, serve]) server.rounds.push(await reviewRound(server));
+  echo.rounds.push(await echoRound(echo.port));
 }
+for (const server of [baseline, serve, echo]) await stop(server);
+results.echo = describe(echo);
+results.servers = [baseline, serve].map((server) => ({ ...describe(server), ...analyse(server.rounds, JSON.parse(readFileSync(server.traceFile, 'utf8'))) }));
+removeFolder(traceDir);
 
 const summary = ({ name, p50Ms, p99Ms, failed, burstMedianMs, firstOfSecondMedianMs, restOver1MsPercent }) =>
   `  ${name.padEnd(16)} p50 ${p50Ms}  p99 ${p99Ms}${failed ? `  (${failed} answers not 200)` : ''}; a second's burst ${burstMedianMs}; ` +

@@ -2,10 +2,9 @@
 // same certificate, same request (the runner-legacy review), with autocannon over keep-alive
 // connections: throughput at saturation, latency at a fixed modest rate, and resident memory.
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { scratchFolder } from './scratch.mjs';
 import { spawnServer } from './spawn-server.mjs';
 import { issueCertificateSet, writeCertificateSet, certificatePaths } from '../dist/tls/certificate-files.js';
 
@@ -15,8 +14,7 @@ export const BASELINE = new URL('./baseline-server.mjs', import.meta.url).pathna
 
 /** A certificate set for the benchmarks' servers, in a folder removed when the benchmark exits. */
 export function certificates() {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-certs-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchFolder('bench-certs-');
   writeCertificateSet(dir, issueCertificateSet(['localhost', '127.0.0.1'], 2));
   return certificatePaths(dir);
 }

@@ -3,9 +3,9 @@
 // load generator's time for the server that logs (and so only for serve) and put the reading into
 // the latencies it measures.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, watch } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, watch } from 'node:fs';
 import { join } from 'node:path';
+import { removeFolder, scratchFolder, stopAtExit } from './scratch.mjs';
 
 /** The port from the file's {"msg":"listening","port":N} line, once that line is complete. */
 function listeningPort(logFile) {
@@ -16,12 +16,13 @@ function listeningPort(logFile) {
 
 /** Spawns `command args`; resolves with the child and its port once it logs that it listens. The log goes when it exits. */
 export function spawnServer(command, args, { stderr = 'inherit', env = process.env } = {}) {
-  const directory = mkdtempSync(join(tmpdir(), 'bench-server-'));
+  const directory = scratchFolder('bench-server-');
   const logFile = join(directory, 'stdout.log');
   const out = openSync(logFile, 'w');
   const child = spawn(command, args, { stdio: ['ignore', out, stderr], env });
   closeSync(out);
-  child.once('exit', () => rmSync(directory, { recursive: true, force: true }));
+  stopAtExit(child);
+  child.once('exit', () => removeFolder(directory));
   return new Promise((resolve, reject) => {
     let done = false;
     const finish = (error, started) => {
@@ -41,7 +42,7 @@ export function spawnServer(command, args, { stderr = 'inherit', env = process.e
     const watcher = watch(logFile, check);
     child.once('exit', exited);
     child.once('error', (error) => {
-      rmSync(directory, { recursive: true, force: true });
+      removeFolder(directory);
       finish(error);
     });
     check();
