@@ -51,7 +51,7 @@ async function count(name, args) {
   // One dump a thread: callgrind.<pid>.1-01 is the main thread.
   const dumps = readdirSync(out).filter((file) => /^callgrind\.\d+\.1-\d+$/.test(file));
   const main = dumps.find((file) => file.endsWith('.1-01'));
-  if (!main) throw new Error(`${name}: callgrind wrote no dump of the main thread in ${out}`);
+  if (!main) throw new Error(`${name}: callgrind wrote no dump of the main thread`);
   const all = dumps.reduce((sum, file) => sum + summary(join(out, file)), 0);
   const counts = { main: Math.round(summary(join(out, main)) / COUNTED), all: Math.round(all / COUNTED) };
   removeFolder(out);
