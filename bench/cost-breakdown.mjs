@@ -1,13 +1,12 @@
 // Benchmark: where a review's server CPU goes. Each stage of bench/stage-server.mjs adds one part
 // of the webhook's work; the server process's CPU time (all its threads, from /proc) per request
 // under the same autocannon load tells what each part costs, in a server rather than a loop.
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { BODY, stop } from './server-load.mjs';
 import { spawnServer } from './spawn-server.mjs';
 
-const BODY = readFileSync(new URL('../test/fixtures/admission/create-runner-legacy.json', import.meta.url), 'utf8');
-const STAGE_SERVER = new URL('./stage-server.mjs', import.meta.url).pathname;
+export const STAGE_SERVER = new URL('./stage-server.mjs', import.meta.url).pathname;
 export const STAGES = ['floor', 'sized', 'rules', 'endpoint', 'metrics', 'logged'];
 
 function cpuMs(pid) {
@@ -22,8 +21,7 @@ async function measure(stage, files) {
   const before = cpuMs(child.pid);
   const result = await autocannon({ ...options, amount: 15_000 });
   const microseconds = ((cpuMs(child.pid) - before) * 1000) / result.requests.total;
-  child.kill('SIGTERM');
-  await once(child, 'exit');
+  await stop({ child });
   return microseconds;
 }
 

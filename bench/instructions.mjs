@@ -7,20 +7,15 @@
 // With `-- --stages`, also each stage of bench/stage-server.mjs, to say where the difference goes
 // (about 20 minutes in all).
 import { execFileSync } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { STAGES } from './cost-breakdown.mjs';
-import { certificates } from './server-load.mjs';
+import { STAGE_SERVER, STAGES } from './cost-breakdown.mjs';
+import { BASELINE, BODY, certificates, serveArgs, stop } from './server-load.mjs';
 import { writeResults } from './results-file.mjs';
 import { removeFolder, scratchFolder } from './scratch.mjs';
 import { spawnServer } from './spawn-server.mjs';
 
-const BODY = readFileSync(new URL('../test/fixtures/admission/create-runner-legacy.json', import.meta.url), 'utf8');
-const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
-const BASELINE = new URL('./baseline-server.mjs', import.meta.url).pathname;
-const STAGE_SERVER = new URL('./stage-server.mjs', import.meta.url).pathname;
 /**
  * Reviews before counting and reviews counted. After 2,500 reviews V8 was still compiling the
  * review path: on the same code, the `logged` stage counted 1,082,000 instructions a review (all
@@ -45,8 +40,7 @@ async function count(name, args) {
   execFileSync('callgrind_control', ['--zero', String(child.pid)], { stdio: 'ignore' });
   const result = await autocannon({ ...options, amount: COUNTED });
   execFileSync('callgrind_control', ['--dump', String(child.pid)], { stdio: 'ignore' });
-  child.kill('SIGTERM');
-  await once(child, 'exit');
+  await stop({ child });
   if (result['2xx'] !== COUNTED) throw new Error(`${name}: ${result['2xx']} of ${COUNTED} reviews answered 2xx`);
   // One dump a thread: callgrind.<pid>.1-01 is the main thread.
   const dumps = readdirSync(out).filter((file) => /^callgrind\.\d+\.1-\d+$/.test(file));
@@ -60,7 +54,7 @@ async function count(name, args) {
 
 const files = certificates();
 const baseline = await count('baseline', [BASELINE, files.certificate, files.key]);
-const serve = await count('serve', [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--tls-cert', files.certificate, '--tls-key', files.key]);
+const serve = await count('serve', serveArgs(files));
 const results = { date: new Date().toISOString(), node: process.version, baseline, serve, ratio: +(baseline.main / serve.main).toFixed(2) };
 const figures = ({ main, all }) => `${main.toLocaleString('en').padStart(9)}  ${all.toLocaleString('en').padStart(9)}`;
 console.log(`instructions per review (callgrind, ${COUNTED.toLocaleString('en')} counted after ${WARM_UP.toLocaleString('en')}): main thread, all threads`);

@@ -1,12 +1,11 @@
 // Benchmark: the cost of one review without HTTP (parse, decide, patch, encode) against the
 // floor of JSON.parse alone, measured side by side in this run on the runner-legacy review.
-import { readFileSync } from 'node:fs';
 import { readAdmissionReview } from '../dist/admission/request.js';
 import { encodeAnswer } from '../dist/admission/response.js';
 import { review } from '../dist/admission/review.js';
 import { defaultConfig } from '../dist/config.js';
+import { BODY } from './server-load.mjs';
 
-const body = readFileSync(new URL('../test/fixtures/admission/create-runner-legacy.json', import.meta.url), 'utf8');
 const context = { config: defaultConfig };
 
 function perSecond(work, milliseconds) {
@@ -19,8 +18,8 @@ function perSecond(work, milliseconds) {
   return (count * 1000) / milliseconds;
 }
 
-const parseOnly = () => JSON.stringify({ uid: JSON.parse(body).request.uid, allowed: true });
-const fullReview = () => encodeAnswer(review(readAdmissionReview(JSON.parse(body)), context).answer);
+const parseOnly = () => JSON.stringify({ uid: JSON.parse(BODY).request.uid, allowed: true });
+const fullReview = () => encodeAnswer(review(readAdmissionReview(JSON.parse(BODY)), context).answer);
 
 export function benchReviewCore({ rounds = 5, milliseconds = 400 } = {}) {
   perSecond(parseOnly, 200);
@@ -36,7 +35,7 @@ export function benchReviewCore({ rounds = 5, milliseconds = 400 } = {}) {
   const fullRate = median(full);
   const microseconds = (rate) => 1e6 / rate;
   return {
-    bodyBytes: Buffer.byteLength(body),
+    bodyBytes: Buffer.byteLength(BODY),
     parseOnlyPerSecond: Math.round(floorRate),
     fullReviewPerSecond: Math.round(fullRate),
     parseMicroseconds: +microseconds(floorRate).toFixed(1),
