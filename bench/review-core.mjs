@@ -4,7 +4,7 @@ import { readAdmissionReview } from '../dist/admission/request.js';
 import { encodeAnswer } from '../dist/admission/response.js';
 import { review } from '../dist/admission/review.js';
 import { defaultConfig } from '../dist/config.js';
-import { BODY } from './server-load.mjs';
+import { BODY, median } from './server-load.mjs';
 
 const context = { config: defaultConfig };
 
@@ -30,7 +30,6 @@ export function benchReviewCore({ rounds = 5, milliseconds = 400 } = {}) {
     floor.push(perSecond(parseOnly, milliseconds));
     full.push(perSecond(fullReview, milliseconds));
   }
-  const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const floorRate = median(floor);
   const fullRate = median(full);
   const microseconds = (rate) => 1e6 / rate;
