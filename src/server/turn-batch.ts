@@ -1,0 +1,27 @@
+// Work collected during one turn of the event loop and done together at the end of that turn
+// (setImmediate), instead of one item at a time between the turn's network reads. The review path
+// uses it twice: requests read in one turn are reviewed together, and their log lines and metrics
+// follow in a batch of their own. At 16 connections a turn reads about 15 requests; doing like
+// work back to back keeps its code and data in the CPU's caches, which the TLS and HTTP work
+// between single items empties (README, "Performance and reliability", has the figures).
+
+export interface TurnBatch<T> {
+  /** Queues an item; the first item of a turn schedules the batch. */
+  add(item: T): void;
+  /** Runs every queued item now, for a caller that cannot wait for the end of the turn. */
+  flush(): void;
+}
+
+/** `run` is called once per item, in the order they were added; it must not throw. */
+export function turnBatch<T>(run: (item: T) => void): TurnBatch<T> {
+  const queued: T[] = [];
+  const flush = (): void => {
+    for (const item of queued.splice(0)) run(item);
+  };
+  return {
+    add(item) {
+      if (queued.push(item) === 1) setImmediate(flush);
+    },
+    flush,
+  };
+}
