@@ -10,6 +10,7 @@ import { review } from '../admission/review.js';
 import type { Decision } from '../admission/decide.js';
 import type { RuleContext } from '../rules/types.js';
 import { requestDeadlineMs } from './request-deadline.js';
+import { turnBatch } from './turn-batch.js';
 
 /** What happened to one request, for the log line and the metrics. */
 export interface ReviewRecord {
@@ -90,7 +91,43 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** A body waiting for its turn's batch, and how to hand its request its answer. */
+interface WaitingReview {
+  body: string;
+  resolve: (reviewed: ReviewedBody) => void;
+  reject: (error: unknown) => void;
+}
+
+interface ReviewedBody {
+  request: AdmissionRequest;
+  decision: Decision;
+  /** The answer's text, ready to send. */
+  text: string;
+}
+
+/**
+ * Parses, reviews and encodes one body of the batch. Sending is left to each request's own
+ * continuation, which runs once the whole batch is done: first every review, then every answer.
+ */
+function reviewWaiting(options: ReviewEndpointOptions) {
+  return ({ body, resolve, reject }: WaitingReview): void => {
+    try {
+      const request = readAdmissionReview(parseJson(body));
+      const { decision, answer } = review(request, options.context(request));
+      resolve({ request, decision, text: encodeAnswer(answer) });
+    } catch (error) {
+      reject(error);
+    }
+  };
+}
+
+/**
+ * The review endpoint. A body, once read, waits for the end of the event loop's turn and is
+ * reviewed with the others read in it (turn-batch.ts says why); alone, it waits only for the
+ * turn's other callbacks.
+ */
 export function reviewEndpoint(options: ReviewEndpointOptions) {
+  const reviews = turnBatch(reviewWaiting(options));
   return async function handleReview(req: IncomingMessage, res: ServerResponse): Promise<ReviewRecord> {
     try {
       if (req.method !== 'POST') throw new RequestError(405, `method ${req.method} is not allowed on /mutate; use POST`);
@@ -98,9 +135,8 @@ export function reviewEndpoint(options: ReviewEndpointOptions) {
         throw new RequestError(415, `content type must be application/json, not ${req.headers['content-type'] ?? 'missing'}`);
       }
       const body = await readBody(req, options, requestDeadlineMs(req.url, options.maxDurationMs));
-      const request = readAdmissionReview(parseJson(body));
-      const { decision, answer } = review(request, options.context(request));
-      send(res, 200, encodeAnswer(answer));
+      const { request, decision, text } = await new Promise<ReviewedBody>((resolve, reject) => reviews.add({ body, resolve, reject }));
+      send(res, 200, text);
       return { status: 200, request, decision };
     } catch (error) {
       const status = error instanceof RequestError ? error.status : error instanceof BadReviewError ? 400 : 500;
