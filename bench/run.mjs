@@ -35,12 +35,12 @@ console.log(`  resident memory: ${load.memory.startMb} MB at start, ${load.memor
 console.log('\nwhere the server CPU goes (microseconds of server CPU per review, all threads, least of 5 alternating runs):');
 results.costBreakdown = await benchCostBreakdown(certificates());
 const cost = results.costBreakdown;
-const labels = { floor: 'parse + answer (floor)', sized: '+ a patch-sized answer', rules: '+ rules, patch, encode', endpoint: '+ request handling', metrics: '+ metrics', logged: '+ log line (= serve)' };
+const labels = { floor: 'parse + answer (floor)', sized: '+ a patch-sized answer', rules: '+ rules, patch, encode', endpoint: '+ request handling, batched', metrics: '+ metrics', logged: '+ log line (= serve)' };
 STAGES.forEach((stage, index) => {
   const step = index === 0 ? '' : ` (${cost[stage] - cost[STAGES[index - 1]] >= 0 ? '+' : ''}${cost[stage] - cost[STAGES[index - 1]]})`;
   console.log(`  ${labels[stage].padEnd(28)} ${String(cost[stage]).padStart(4)} us${step}`);
 });
 console.log(`  floor / serve: ${(cost.floor / cost.logged).toFixed(2)} (the throughput ratio this CPU cost allows)`);
-console.log(`  floor / (floor + review only): ${(cost.floor / cost.rules).toFixed(2)} (the review alone, before request checks, metrics and the log line)`);
+console.log(`  floor / (floor + review only): ${(cost.floor / cost.rules).toFixed(2)} (the review alone, one at a time as each request is read, before request checks, metrics and the log line)`);
 
 writeResults('bench', results);

@@ -39,9 +39,9 @@ const STAGES = {
     parsed(req, (body) =>
       reply(res, JSON.stringify({ apiVersion: body.apiVersion, kind: 'AdmissionReview', response: { uid: body.request.uid, allowed: true, patchType: 'JSONPatch', patch: PATCH } })),
     ),
-  /** + the rules, the patch and its encoding */
+  /** + the rules, the patch and its encoding, one review at a time as each request is read */
   rules: (req, res) => parsed(req, (body) => reply(res, encodeAnswer(review(readAdmissionReview(body), context).answer))),
-  /** + the endpoint's request handling (method, content type, size limit, deadline, errors) */
+  /** + the endpoint's request handling (method, content type, size limit, deadline, errors), which reviews a turn's requests together */
   endpoint: (req, res) => void endpoint(req, res),
   /** + metrics */
   metrics: observed(endpoint, discard('warn'), createMetrics()),
