@@ -77,9 +77,9 @@ export interface ObservedHandler {
 /**
  * The duration is taken when the answer has been sent; the metrics and the log line follow in a
  * batch at the end of the event loop's turn (setImmediate), for every request answered in it
- * (about 15 at 16 connections). Measured in the server under load, they cost about 11 us a
- * review in such batches and 12-18 us one at a time between requests, and paired throughput runs
- * gave about 3% more with the batch. Reviews answered in a turn's own review batch are reported at
+ * (8 on average at 16 connections). Measured in the server under load, before reviews were batched
+ * too and these batches held about 15, they cost about 11 us a review in batches and 12-18 us one
+ * at a time between requests, and paired throughput runs gave about 3% more with the batch. Reviews answered in a turn's own review batch are reported at
  * the end of the next turn, after that turn's requests, so /metrics calls reportWaiting() first:
  * a scrape never misses an answered review.
  */

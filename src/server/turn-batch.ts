@@ -1,9 +1,10 @@
 // Work collected during one turn of the event loop and done together at the end of that turn
 // (setImmediate), instead of one item at a time between the turn's network reads. The review path
 // uses it twice: requests read in one turn are reviewed together, and their log lines and metrics
-// follow in a batch of their own. At 16 connections a turn reads about 15 requests; doing like
-// work back to back keeps its code and data in the CPU's caches, which the TLS and HTTP work
-// between single items empties (README, "Performance and reliability", has the figures).
+// follow in a batch of their own. At 16 connections a batch holds 8 reviews on average (at most
+// 16). Done so, the same instructions took 15-37 % less CPU time as measured: most likely as like
+// work back to back finds its code and data still in the CPU's caches, which the TLS and HTTP
+// work between single items empties (README, "Performance and reliability", has the figures).
 
 export interface TurnBatch<T> {
   /** Queues an item; the first item of a turn schedules the batch. */
