@@ -40,6 +40,17 @@ describe('a turn batch', () => {
     expect(ran).toStrictEqual(['now']);
   });
 
+  it('runs every item even when one throws, then throws the first error again', () => {
+    const ran: string[] = [];
+    const batch = turnBatch<string>((item) => {
+      ran.push(item);
+      if (item.startsWith('bad')) throw new Error(`${item} failed`);
+    });
+    for (const item of ['good', 'bad 1', 'bad 2', 'last']) batch.add(item);
+    expect(() => batch.flush()).toThrow('bad 1 failed');
+    expect(ran).toStrictEqual(['good', 'bad 1', 'bad 2', 'last']);
+  });
+
   it('leaves an item added while the batch runs to the next batch', async () => {
     const ran: string[] = [];
     const batch = turnBatch<string>((item) => {
@@ -94,8 +105,9 @@ describe('the review endpoint', () => {
       maxBodyBytes: 1 << 20,
       maxDurationMs: 5_000,
     });
-    const responses = ['a', 'b', 'c'].map((uid) => response(uid, events));
-    const records = await Promise.all(responses.map(({ res }, index) => handle(request(reviewBody(['a', 'b', 'c'][index]!)), res)));
+    const uids = ['a', 'b', 'c'];
+    const responses = uids.map((uid) => response(uid, events));
+    const records = await Promise.all(responses.map(({ res }, index) => handle(request(reviewBody(uids[index]!)), res)));
     expect(events).toStrictEqual(['review a', 'review b', 'review c', 'send a', 'send b', 'send c']);
     expect(records.map((record) => [record.status, record.request?.uid, record.decision?.outcome])).toStrictEqual([
       [200, 'a', 'patched'],
@@ -104,20 +116,47 @@ describe('the review endpoint', () => {
     ]);
     for (const [index, { sent }] of responses.entries()) {
       const answer = JSON.parse(sent.text) as { response: { uid: string; patch: string } };
-      expect([sent.status, answer.response.uid]).toStrictEqual([200, ['a', 'b', 'c'][index]]);
+      expect([sent.status, answer.response.uid]).toStrictEqual([200, uids[index]]);
       expect(decodePatch(answer.response.patch).map((operation) => operation.path)).toContain('/spec/containers/0/readinessProbe');
     }
   });
 
-  it('refuses a bad body in the batch with its own 400, and still answers the others', async () => {
+  it('refuses a bad body in the batch with its own 400, after the batch, and still answers the others', async () => {
     const events: string[] = [];
-    const handle = reviewEndpoint({ context: () => ({ config: defaultConfig }), maxBodyBytes: 1 << 20, maxDurationMs: 5_000 });
-    const good = response('good', events);
+    const handle = reviewEndpoint({
+      context: (admission) => {
+        events.push(`review ${admission.uid}`);
+        return { config: defaultConfig };
+      },
+      maxBodyBytes: 1 << 20,
+      maxDurationMs: 5_000,
+    });
     const bad = response('bad', events);
-    const [goodRecord, badRecord] = await Promise.all([handle(request(reviewBody('good')), good.res), handle(request('{"kind":'), bad.res)]);
-    expect(goodRecord).toMatchObject({ status: 200, request: { uid: 'good' } });
+    const good = response('good', events);
+    const [badRecord, goodRecord] = await Promise.all([handle(request('{"kind":'), bad.res), handle(request(reviewBody('good')), good.res)]);
+    expect(events).toStrictEqual(['review good', 'send bad', 'send good']);
     expect(badRecord).toStrictEqual({ status: 400, error: 'body is not valid JSON' });
-    expect([good.sent.status, bad.sent.status]).toStrictEqual([200, 400]);
+    expect(goodRecord).toMatchObject({ status: 200, request: { uid: 'good' } });
+    expect([bad.sent.status, good.sent.status]).toStrictEqual([400, 200]);
     expect(JSON.parse(bad.sent.text)).toStrictEqual({ error: 'body is not valid JSON' });
+  });
+
+  it('answers 500 to a review whose inputs cannot be had, and still answers the rest of the batch', async () => {
+    const events: string[] = [];
+    const handle = reviewEndpoint({
+      context: (admission) => {
+        if (admission.uid === 'broken') throw new Error('no LimitRanges for this namespace');
+        return { config: defaultConfig };
+      },
+      maxBodyBytes: 1 << 20,
+      maxDurationMs: 5_000,
+    });
+    const broken = response('broken', events);
+    const good = response('good', events);
+    const [brokenRecord, goodRecord] = await Promise.all([handle(request(reviewBody('broken')), broken.res), handle(request(reviewBody('good')), good.res)]);
+    expect(brokenRecord).toStrictEqual({ status: 500, error: 'internal error' });
+    expect(JSON.parse(broken.sent.text)).toStrictEqual({ error: 'internal error' });
+    expect(goodRecord).toMatchObject({ status: 200, request: { uid: 'good' }, decision: { outcome: 'patched' } });
+    expect(good.sent.status).toBe(200);
   });
 });

@@ -2,9 +2,10 @@
 // (setImmediate), instead of one item at a time between the turn's network reads. The review path
 // uses it twice: requests read in one turn are reviewed together, and their log lines and metrics
 // follow in a batch of their own. At 16 connections a batch holds 8 reviews on average (at most
-// 16). Done so, the same instructions took 15-37 % less CPU time as measured: most likely as like
-// work back to back finds its code and data still in the CPU's caches, which the TLS and HTTP
-// work between single items empties (README, "Performance and reliability", has the figures).
+// 16). Done so, the review path took 17-37 % less CPU time, as measured, for about the same
+// instructions; probably because like work done back to back finds its code and data still in the
+// CPU's caches, which the TLS and HTTP work between single items empties (not proven: this machine
+// has no hardware counters). README, "Performance and reliability", has the figures.
 
 export interface TurnBatch<T> {
   /** Queues an item; the first item of a turn schedules the batch. */
@@ -13,11 +14,23 @@ export interface TurnBatch<T> {
   flush(): void;
 }
 
-/** `run` is called once per item, in the order they were added; it must not throw. */
+/**
+ * `run` is called once per item, in the order they were added. An item whose run throws does not
+ * cost the rest of the batch theirs (a review left waiting would never be answered); the first
+ * such error is thrown again once every item has run.
+ */
 export function turnBatch<T>(run: (item: T) => void): TurnBatch<T> {
   const queued: T[] = [];
   const flush = (): void => {
-    for (const item of queued.splice(0)) run(item);
+    let failure: { error: unknown } | undefined;
+    for (const item of queued.splice(0)) {
+      try {
+        run(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure) throw failure.error;
   };
   return {
     add(item) {
