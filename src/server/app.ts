@@ -12,7 +12,7 @@ export interface ServerState {
 
 const ENDPOINTS = ['/healthz', '/readyz', '/metrics'];
 
-/** `reportWaiting` counts the reviews answered in this turn of the event loop before a scrape (see observe.ts). */
+/** `reportWaiting` counts the answered reviews still waiting for their batch before a scrape (see observe.ts). */
 export function createApp(state: ServerState, metrics: Metrics, reportWaiting: () => void): express.Express {
   const app = express();
   app.disable('x-powered-by');

@@ -92,7 +92,7 @@ function parseJson(text: string): unknown {
 }
 
 /** A body waiting for its turn's batch, and how to hand its request its answer. */
-interface WaitingReview {
+interface QueuedReview {
   body: string;
   resolve: (reviewed: ReviewedBody) => void;
   reject: (error: unknown) => void;
@@ -109,8 +109,8 @@ interface ReviewedBody {
  * Parses, reviews and encodes one body of the batch. Sending is left to each request's own
  * continuation, which runs once the whole batch is done: first every review, then every answer.
  */
-function reviewWaiting(options: ReviewEndpointOptions) {
-  return ({ body, resolve, reject }: WaitingReview): void => {
+function reviewQueued(options: ReviewEndpointOptions): (queued: QueuedReview) => void {
+  return ({ body, resolve, reject }: QueuedReview): void => {
     try {
       const request = readAdmissionReview(parseJson(body));
       const { decision, answer } = review(request, options.context(request));
@@ -127,7 +127,7 @@ function reviewWaiting(options: ReviewEndpointOptions) {
  * turn's other callbacks.
  */
 export function reviewEndpoint(options: ReviewEndpointOptions) {
-  const reviews = turnBatch(reviewWaiting(options));
+  const reviews = turnBatch(reviewQueued(options));
   return async function handleReview(req: IncomingMessage, res: ServerResponse): Promise<ReviewRecord> {
     try {
       if (req.method !== 'POST') throw new RequestError(405, `method ${req.method} is not allowed on /mutate; use POST`);
