@@ -241,11 +241,18 @@ describe('deciding on objects that are not pods, or pods with junk in them', () 
   // The first example is a pod whose labels are null (`labels:` with nothing after it, in YAML):
   // it fails today, because src/rules/selector.ts calls Object.hasOwn(null, ...) and decide throws.
   const labelsNull = podWithNullAt(['metadata', 'labels']);
+  // A -0 the patch does not touch must stay -0 in the patched pod (a JSON round trip made it 0).
+  const negativeZero = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'session-1-runner', namespace: 'team', labels: { app: RUNNER, 'agentic-session': 'session-1' } },
+    spec: { containers: [{ name: 'only', image: 'only' }], initContainers: [{ name: 'init-0', image: 'init', resources: { '': -0 } }], restartPolicy: 'OnFailure' },
+  };
 
   it.each([
     ['any JSON value', fc.jsonValue(), []],
     ['any object, undefined values included', fc.object(), []],
-    ['a generated pod with junk in place of one of its parts', podWithJunk, [[labelsNull]]],
+    ['a generated pod with junk in place of one of its parts', podWithJunk, [[labelsNull], [negativeZero]]],
   ] as [string, fc.Arbitrary<unknown>, [unknown][]][])(
     'decide never throws for %s, and answers error, skipped, unchanged, or a patch that applies within the change areas',
     (_what, arbitrary, examples) => {

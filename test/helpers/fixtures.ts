@@ -32,11 +32,22 @@ export function reviewText(name: (typeof REVIEW_FIXTURES)[number]): string {
 }
 
 /**
+ * A deep copy that shares no object, as a document read off the wire shares none (a generated
+ * pod may use one object twice), but keeps -0, which a JSON round trip turns into 0 although the
+ * patch never touched it. Written out because structuredClone keeps shared objects shared.
+ */
+function unsharedCopy(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unsharedCopy);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, unsharedCopy(item)]));
+  return value;
+}
+
+/**
  * Applies a JSON patch to a deep copy, validating every operation: `add` needs its parent and
  * `replace` its key, as evanphx/json-patch v4 in the API server does. Throws on any bad operation.
  */
 export function applyStrict<T>(document: T, patch: readonly Operation[]): T {
-  return fastJsonPatch.applyPatch(structuredClone(document), structuredClone(patch as Operation[]), true, false).newDocument;
+  return fastJsonPatch.applyPatch(unsharedCopy(document) as T, unsharedCopy(patch) as Operation[], true, true).newDocument;
 }
 
 /** Decodes an AdmissionReview response's base64 patch. */
