@@ -239,7 +239,7 @@ function podWithNullAt(path: readonly (string | number)[]): unknown {
 
 describe('deciding on objects that are not pods, or pods with junk in them', () => {
   // The first example is a pod whose labels are null (`labels:` with nothing after it, in YAML):
-  // it fails today, because src/rules/selector.ts calls Object.hasOwn(null, ...) and decide throws.
+  // decide threw on it while src/rules/selector.ts called Object.hasOwn(null, ...).
   const labelsNull = podWithNullAt(['metadata', 'labels']);
   // A -0 the patch does not touch must stay -0 in the patched pod (a JSON round trip made it 0).
   const negativeZero = {
