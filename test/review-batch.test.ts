@@ -94,17 +94,22 @@ function response(name: string, events: string[]) {
   return { res: res as unknown as ServerResponse, sent };
 }
 
+/** The review endpoint, recording each review as it is made. */
+function recordingEndpoint(events: string[]) {
+  return reviewEndpoint({
+    context: (admission) => {
+      events.push(`review ${admission.uid}`);
+      return { config: defaultConfig };
+    },
+    maxBodyBytes: 1 << 20,
+    maxDurationMs: 5_000,
+  });
+}
+
 describe('the review endpoint', () => {
   it('reviews every body read in a turn before it sends any answer, and answers each its own', async () => {
     const events: string[] = [];
-    const handle = reviewEndpoint({
-      context: (admission) => {
-        events.push(`review ${admission.uid}`);
-        return { config: defaultConfig };
-      },
-      maxBodyBytes: 1 << 20,
-      maxDurationMs: 5_000,
-    });
+    const handle = recordingEndpoint(events);
     const uids = ['a', 'b', 'c'];
     const responses = uids.map((uid) => response(uid, events));
     const records = await Promise.all(responses.map(({ res }, index) => handle(request(reviewBody(uids[index]!)), res)));
@@ -123,14 +128,7 @@ describe('the review endpoint', () => {
 
   it('refuses a bad body in the batch with its own 400, after the batch, and still answers the others', async () => {
     const events: string[] = [];
-    const handle = reviewEndpoint({
-      context: (admission) => {
-        events.push(`review ${admission.uid}`);
-        return { config: defaultConfig };
-      },
-      maxBodyBytes: 1 << 20,
-      maxDurationMs: 5_000,
-    });
+    const handle = recordingEndpoint(events);
     const bad = response('bad', events);
     const good = response('good', events);
     const [badRecord, goodRecord] = await Promise.all([handle(request('{"kind":'), bad.res), handle(request(reviewBody('good')), good.res)]);
