@@ -1,0 +1,74 @@
+// Which keep-alive connections may be closed at shutdown, decided here rather than by node:http.
+// Node's closeIdleConnections(), which server.close() also calls, takes a connection for idle when
+// the response it is writing has been ended, even if that write has not called back and the next
+// request on the connection has already been read: it destroys the connection under that accepted
+// request, whose answer then goes nowhere although the server sent (and logged) it. Reproduced on
+// Node 20.20 with two pipelined requests (test/connection-drain.test.ts); a keep-alive client whose
+// next request arrives before the last answer's TLS write has called back meets it too, and it lost
+// one review in a CI run of the SIGTERM-under-load test.
+//
+// Here a connection is at rest when every request read on it has been read to its end and its
+// response has closed, and no byte has arrived since: Node's line between two requests, drawn from
+// events. A new connection is not at rest before its first exchange is over, as in Node.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server } from 'node:https';
+import type { Socket } from 'node:net';
+
+interface Connection {
+  /** Each request read on the connection counts twice until its body has ended and its response has closed. */
+  open: number;
+  /** bytesRead when `open` last came to 0; undefined before the first exchange is over. */
+  readAtRest?: number;
+}
+
+export class ConnectionDrain {
+  private readonly connections = new Map<Socket, Connection>();
+  private draining = false;
+
+  constructor(server: Server) {
+    server.on('secureConnection', (socket: Socket) => {
+      this.connections.set(socket, { open: 0 });
+      socket.once('close', () => this.connections.delete(socket));
+    });
+    // Listeners that read the socket from `this`, so a request costs no closure.
+    const settled = (socket: Socket): void => this.settled(socket);
+    function requestEnded(this: IncomingMessage): void {
+      settled(this.socket);
+    }
+    function responseClosed(this: ServerResponse): void {
+      settled(this.req.socket);
+    }
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const connection = this.connections.get(req.socket);
+      if (!connection) return;
+      connection.open += 2;
+      req.on('end', requestEnded);
+      res.on('close', responseClosed);
+    });
+    // server.close() calls this method before it stops listening; it must not be Node's.
+    server.closeIdleConnections = () => this.closeIdle();
+  }
+
+  /** Closes every connection at rest now. */
+  closeIdle(): void {
+    for (const [socket, connection] of this.connections) this.closeIfAtRest(socket, connection);
+  }
+
+  /** Closes every connection at rest now, and from now on each as soon as it comes to rest. */
+  drain(): void {
+    this.draining = true;
+    this.closeIdle();
+  }
+
+  private settled(socket: Socket): void {
+    const connection = this.connections.get(socket);
+    if (!connection || --connection.open > 0) return;
+    connection.readAtRest = socket.bytesRead;
+    // A response sent with `connection: close` has Node end the connection itself.
+    if (this.draining && !socket.writableEnded) this.closeIfAtRest(socket, connection);
+  }
+
+  private closeIfAtRest(socket: Socket, connection: Connection): void {
+    if (connection.open === 0 && connection.readAtRest === socket.bytesRead) socket.destroy();
+  }
+}
