@@ -9,6 +9,7 @@ import type { AdmissionRequest } from '../admission/request.js';
 import type { RuleContext } from '../rules/types.js';
 import { CertificateWatcher, type TlsPair } from '../tls/certificate-watcher.js';
 import { createApp, type ServerState } from './app.js';
+import { ConnectionDrain } from './connection-drain.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { observed, type ObservedHandler } from './observe.js';
 import { reviewEndpoint } from './review-endpoint.js';
@@ -56,6 +57,7 @@ export class WebhookServer {
   readonly metrics: Metrics = createMetrics();
   private readonly watcher: CertificateWatcher;
   private server: Server | undefined;
+  private connections: ConnectionDrain | undefined;
   private readonly handleReview: ObservedHandler;
 
   constructor(private readonly options: WebhookServerOptions) {
@@ -107,6 +109,7 @@ export class WebhookServer {
       socket.destroy();
     });
     this.server = server;
+    this.connections = new ConnectionDrain(server);
     server.listen(port, host);
     await once(server, 'listening');
     this.watcher.start();
@@ -121,21 +124,20 @@ export class WebhookServer {
 
   /**
    * Graceful shutdown: readiness fails, then (after the optional delay) the listener closes,
-   * in-flight reviews finish with `connection: close`, idle keep-alive connections are closed,
-   * and whatever is left after the bound is cut. Resolves with how many connections were cut.
+   * idle keep-alive connections are closed, each busy one once its requests are answered (new
+   * requests get `connection: close`), and whatever is left after the bound is cut. Resolves with
+   * how many connections were cut.
    */
   async shutdown(): Promise<{ cut: number }> {
-    const server = this.server;
+    const { server, connections } = this;
     this.state.draining = true;
     this.watcher.stop();
-    if (!server) return { cut: 0 };
+    if (!server || !connections) return { cut: 0 };
     const { shutdownDelayMs, shutdownMs } = this.options.timeouts;
     if (shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, shutdownDelayMs));
     const closed = once(server, 'close');
+    connections.drain();
     server.close();
-    server.closeIdleConnections();
-    // A connection that finishes its response is closed by `connection: close`; catch the rest.
-    const sweep = setInterval(() => server.closeIdleConnections(), 100);
     let cut = 0;
     const bound = setTimeout(() => {
       server.getConnections((_error, count) => {
@@ -144,7 +146,6 @@ export class WebhookServer {
       });
     }, shutdownMs);
     await closed;
-    clearInterval(sweep);
     clearTimeout(bound);
     this.state.listening = false;
     return { cut };
