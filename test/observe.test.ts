@@ -1,7 +1,7 @@
 // The review log line and metrics: written for every review finished in one turn of the event
 // loop, in the order they finished, at the end of that turn or at once when a scrape asks.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { once } from 'node:events';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { EventEmitter, once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import pino from 'pino';
@@ -28,7 +28,10 @@ function capture() {
   return { lines, logger };
 }
 
-const noHttp = [{} as IncomingMessage, {} as ServerResponse] as const;
+/** A request and a response that only emit events: `close` once written out unless told otherwise. */
+function noHttp(written = true): [IncomingMessage, ServerResponse] {
+  return [{} as IncomingMessage, Object.assign(new EventEmitter(), { writableFinished: written }) as unknown as ServerResponse];
+}
 
 /** Lets the handlers' promises settle, then waits for the end of the event loop's turn. */
 async function afterTurn(): Promise<void> {
@@ -43,7 +46,7 @@ describe('observing reviews', () => {
     const records = [reviewed('first'), { status: 400, error: 'body is not valid JSON' }, reviewed('second')];
     const resolvers: Array<(record: ReviewRecord) => void> = [];
     const handle = observed(() => new Promise<ReviewRecord>((resolve) => resolvers.push(resolve)), logger, metrics);
-    records.forEach(() => handle(...noHttp));
+    records.forEach(() => handle(...noHttp()));
     // The handlers finish in the reverse order of their requests.
     for (let index = records.length - 1; index >= 0; index--) resolvers[index]!(records[index]!);
     await afterTurn();
@@ -62,13 +65,13 @@ describe('observing reviews', () => {
   it('writes nothing until the turn ends, then the next turn starts a new batch', async () => {
     const { lines, logger } = capture();
     const handle = observed(() => Promise.resolve(reviewed('early')), logger, createMetrics());
-    handle(...noHttp);
+    handle(...noHttp());
     await Promise.resolve();
     await Promise.resolve();
     expect(lines).toStrictEqual([]);
     await afterTurn();
     expect(lines).toHaveLength(1);
-    handle(...noHttp);
+    handle(...noHttp());
     await afterTurn();
     expect(lines.map((line) => line.uid)).toStrictEqual(['early', 'early']);
   });
@@ -77,7 +80,7 @@ describe('observing reviews', () => {
     const { lines, logger } = capture();
     const metrics = createMetrics();
     const handle = observed(() => Promise.resolve(reviewed('asked')), logger, metrics);
-    handle(...noHttp);
+    handle(...noHttp());
     await Promise.resolve();
     await Promise.resolve();
     handle.reportWaiting();
@@ -86,6 +89,71 @@ describe('observing reviews', () => {
     await afterTurn();
     expect(lines).toHaveLength(1);
     expect(metrics.reviews.patched).toBe(1);
+  });
+
+  it('adds a warning line for an answer whose connection closed before it was written, after its review line', async () => {
+    const { lines, logger } = capture();
+    const handle = observed(() => Promise.resolve(reviewed('cut')), logger, createMetrics());
+    const [req, res] = noHttp(false);
+    handle(req, res);
+    await afterTurn();
+    res.emit('close');
+    expect(lines.map((line) => [line.level, line.msg, line.uid])).toStrictEqual([
+      [30, 'review', 'cut'],
+      [40, 'answer not delivered: the connection closed before it was written', 'cut'],
+    ]);
+    expect(lines[1]).toStrictEqual({ level: 40, time: lines[1]!.time, pid: process.pid, hostname: lines[1]!.hostname, uid: 'cut', namespace: 'team-alpha', name: 'session-1732-runner', msg: lines[1]!.msg });
+  });
+
+  it('adds the warning when the client went while its review was still waiting, and none for an answer written out', async () => {
+    const { lines, logger } = capture();
+    let answer: (record: ReviewRecord) => void = () => undefined;
+    const handle = observed(() => new Promise<ReviewRecord>((resolve) => (answer = resolve)), logger, createMetrics());
+    const [req, gone] = noHttp(false);
+    handle(req, gone);
+    gone.emit('close');
+    answer({ status: 400, error: 'body is not valid JSON' });
+    const [otherReq, written] = noHttp();
+    handle(otherReq, written);
+    answer(reviewed('written'));
+    written.emit('close');
+    await afterTurn();
+    expect(lines.map((line) => [line.msg, line.uid ?? line.error])).toStrictEqual([
+      ['answer not delivered: the connection closed before it was written', 'body is not valid JSON'],
+      ['review refused', 'body is not valid JSON'],
+      ['review', 'written'],
+    ]);
+    expect(lines[0]).toMatchObject({ level: 40, status: 400 });
+  });
+
+  it('takes an answer ended on a connection its client has closed as not delivered (node:http)', async () => {
+    const { lines, logger } = capture();
+    const handle = observed(
+      async (req, res) => {
+        await once(req.socket, 'close');
+        res.end('too late');
+        return reviewed('late');
+      },
+      logger,
+      createMetrics(),
+    );
+    const server = createServer(handle);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const request = httpRequest({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', method: 'POST' });
+      request.on('error', () => undefined);
+      request.end('{}');
+      await once(server, 'request');
+      request.destroy();
+      while (lines.length < 2) await nextTurn();
+      expect(lines.map((line) => [line.msg, line.uid])).toStrictEqual([
+        ['answer not delivered: the connection closed before it was written', 'late'],
+        ['review', 'late'],
+      ]);
+    } finally {
+      server.close();
+    }
   });
 
   it('has /metrics report the waiting reviews before it collects', async () => {

@@ -68,6 +68,16 @@ function report({ line, decision }: Finished, logger: Logger, metrics: Metrics):
   else logger.info(line, 'review');
 }
 
+/**
+ * The review line says what was decided and sent. An answer that never left the server, because
+ * its connection closed first (the client gave up, or the shutdown bound cut it), gets a second
+ * line, so the log tells it from one that was written out to the client.
+ */
+function reportUndelivered({ line }: Finished, logger: Logger): void {
+  const { uid, namespace, name, status, error } = line;
+  logger.warn({ uid, namespace, name, status, error }, 'answer not delivered: the connection closed before it was written');
+}
+
 export interface ObservedHandler {
   (req: IncomingMessage, res: ServerResponse): void;
   /** Reports every answered review still waiting for its batch, now: before a scrape or an exit. */
@@ -95,9 +105,18 @@ export function observed(handler: Handler, logger: Logger, metrics: Metrics): Ob
   });
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
+    // Known before the answer is (the client may go while its review waits for its batch), or after.
+    let finished: Finished | undefined;
+    let undelivered = false;
+    res.on('close', () => {
+      undelivered = !res.writableFinished;
+      if (undelivered && finished) reportUndelivered(finished, logger);
+    });
     void handler(req, res).then((record) => {
       const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-      waiting.add(finish(record, durationMs));
+      finished = finish(record, durationMs);
+      waiting.add(finished);
+      if (undelivered) reportUndelivered(finished, logger);
     });
   };
   return Object.assign(handle, { reportWaiting: waiting.flush });
