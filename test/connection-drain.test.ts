@@ -1,6 +1,6 @@
 // Which connections a shutdown closes: idle keep-alive ones at once, and none that carries a
 // request the server has accepted, read in part, or not yet finished reading; each of those closes
-// when it comes to rest. On a real node:https server over TLS, driven by raw TLS clients, so the
+// when it comes to rest. And which answer says `connection: close`: only the last one read. On a real node:https server over TLS, driven by raw TLS clients, so the
 // test controls exactly which bytes have arrived.
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -32,9 +32,10 @@ type Handler = (req: IncomingMessage, res: ServerResponse, index: number) => voi
 /** A server whose requests, numbered from 1, go to `handler`; its connections in the order they came. */
 async function serve(handler: Handler) {
   let index = 0;
-  const started = createServer({ cert: readFileSync(certs.cert), key: readFileSync(certs.key) }, (req, res) => handler(req, res, ++index));
+  const started = createServer({ cert: readFileSync(certs.cert), key: readFileSync(certs.key) });
   server = started;
   const drain = new ConnectionDrain(started);
+  started.on('request', (req: IncomingMessage, res: ServerResponse) => handler(req, res, ++index));
   const sockets: TLSSocket[] = [];
   started.on('secureConnection', (socket: TLSSocket) => sockets.push(socket));
   /** The server's side of the connection that came `index`th (from 0), once its handshake is done there. */
@@ -96,6 +97,20 @@ describe('connections at shutdown', () => {
     await pipelined.closed;
     expect(pipelined.received().match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
     expect(pipelined.received()).toMatch(/answer one[^]*answer two$/);
+  });
+
+  it('marks only the last of two pipelined requests read after keep-alive ended to close the connection, so both are answered', async () => {
+    const { drain, port } = await serve((req, res, index) => {
+      req.resume();
+      req.on('end', () => setImmediate(() => res.end(`answer ${index}`)));
+    });
+    drain.endKeepAlive();
+    const pipelined = await client(port);
+    pipelined.socket.write(post('one') + post('two'));
+    await pipelined.closed;
+    const [first, second] = pipelined.received().split(/(?=HTTP\/1\.1 )/);
+    expect(first).toMatch(/^HTTP\/1\.1 200 OK\r\n(?![^]*connection: close)[^]*answer 1$/i);
+    expect(second).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*connection: close\r\n[^]*answer 2$/i);
   });
 
   it('closes an idle keep-alive connection at once, and a busy one when its answer has been sent', async () => {

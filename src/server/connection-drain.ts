@@ -1,4 +1,5 @@
-// Which keep-alive connections may be closed at shutdown, decided here rather than by node:http.
+// How keep-alive connections end at shutdown: which answers say `connection: close`, and which
+// connections may be closed, both decided here rather than by node:http.
 // Node's closeIdleConnections(), which server.close() also calls, takes a connection for idle when
 // the response it is writing has been ended, even if that write has not called back and the next
 // request on the connection has already been read: it destroys the connection under that accepted
@@ -19,11 +20,26 @@ interface Connection {
   open: number;
   /** bytesRead when `open` last came to 0; undefined before the first exchange is over. */
   readAtRest?: number;
+  /** Once keep-alive has ended: the response of the last request read, the one that closes the connection. */
+  last?: ServerResponse;
+}
+
+/**
+ * Node writes nothing queued behind an answer that says `connection: close` (two pipelined
+ * requests: the second is answered in vain, its response never even closes), so only the last
+ * request read may say it. One read after the last answer's head was written, and before it was
+ * written out, is still lost that way; the API server does not pipeline.
+ */
+function closeAfter(connection: Connection, res: ServerResponse): void {
+  if (connection.last && !connection.last.headersSent) connection.last.removeHeader('connection');
+  res.setHeader('connection', 'close');
+  connection.last = res;
 }
 
 export class ConnectionDrain {
   private readonly connections = new Map<Socket, Connection>();
   private draining = false;
+  private keepAliveEnded = false;
 
   constructor(server: Server) {
     server.on('secureConnection', (socket: Socket) => {
@@ -44,9 +60,19 @@ export class ConnectionDrain {
       connection.open += 2;
       req.on('end', requestEnded);
       res.on('close', responseClosed);
+      if (this.keepAliveEnded) closeAfter(connection, res);
     });
     // server.close() calls this method before it stops listening; it must not be Node's.
     server.closeIdleConnections = () => this.closeIdle();
+  }
+
+  /**
+   * From now on each answer closes its connection (`connection: close`), but for one with another
+   * request already read behind it on that connection: the request listener must come after this
+   * one's, so the header is set before any answer is written.
+   */
+  endKeepAlive(): void {
+    this.keepAliveEnded = true;
   }
 
   /** Closes every connection at rest now. */

@@ -3,6 +3,7 @@
 // the API server's idle connections, and a graceful shutdown.
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { AdmissionRequest } from '../admission/request.js';
@@ -92,13 +93,13 @@ export class WebhookServer {
         requestTimeout: timeouts.headersMs + timeouts.reviewMs,
         connectionsCheckingInterval: Math.min(1000, timeouts.headersMs),
       },
-      (req, res) => {
-        if (this.state.draining) res.setHeader('connection', 'close');
-        const path = req.url?.split('?', 1)[0];
-        if (path === '/mutate') handleReview(req, res);
-        else app(req, res);
-      },
     );
+    this.connections = new ConnectionDrain(server);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const path = req.url?.split('?', 1)[0];
+      if (path === '/mutate') handleReview(req, res);
+      else app(req, res);
+    });
     server.keepAliveTimeout = timeouts.keepAliveMs;
     server.on('tlsClientError', (error) => logger.debug({ err: error.message }, 'TLS handshake failed'));
     server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
@@ -109,7 +110,6 @@ export class WebhookServer {
       socket.destroy();
     });
     this.server = server;
-    this.connections = new ConnectionDrain(server);
     server.listen(port, host);
     await once(server, 'listening');
     this.watcher.start();
@@ -123,16 +123,17 @@ export class WebhookServer {
   }
 
   /**
-   * Graceful shutdown: readiness fails, then (after the optional delay) the listener closes,
-   * idle keep-alive connections are closed, each busy one once its requests are answered (new
-   * requests get `connection: close`), and whatever is left after the bound is cut. Resolves with
-   * how many connections were cut.
+   * Graceful shutdown: readiness fails and answers close their connections, then (after the
+   * optional delay) the listener closes, idle keep-alive connections are closed, each busy one once
+   * its requests are answered, and whatever is left after the bound is cut. Resolves with how many
+   * connections were cut.
    */
   async shutdown(): Promise<{ cut: number }> {
     const { server, connections } = this;
     this.state.draining = true;
     this.watcher.stop();
     if (!server || !connections) return { cut: 0 };
+    connections.endKeepAlive();
     const { shutdownDelayMs, shutdownMs } = this.options.timeouts;
     if (shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, shutdownDelayMs));
     const closed = once(server, 'close');
