@@ -7,10 +7,11 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { connect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionDrain } from '../src/server/connection-drain.js';
-import { SERVICE_HOST, certsFromCli, type CertFiles } from './helpers/certs.js';
+import { certsFromCli, type CertFiles } from './helpers/certs.js';
+import { connectRaw, rawPost } from './helpers/raw-https.js';
 
 let certs: CertFiles;
 let server: Server | undefined;
@@ -48,25 +49,6 @@ async function serve(handler: Handler) {
   return { server: started, drain, serverSide, port: (started.address() as AddressInfo).port };
 }
 
-/** A raw TLS client: what it has received, a wait for some text, and its end. */
-async function client(port: number) {
-  const socket = connect({ host: '127.0.0.1', port, ca: certs.caPem, servername: SERVICE_HOST });
-  await once(socket, 'secureConnect');
-  let received = '';
-  const waiters: Array<() => void> = [];
-  socket.on('data', (chunk: Buffer) => {
-    received += chunk.toString();
-    for (const wake of waiters.splice(0)) wake();
-  });
-  const closed = once(socket, 'close');
-  const until = async (text: string): Promise<void> => {
-    while (!received.includes(text)) await new Promise<void>((resolve) => waiters.push(resolve));
-  };
-  return { socket, closed, until, received: () => received };
-}
-
-const post = (body: string) => `POST /mutate HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
-
 /** Answers with the request's body once it has been read. */
 const echo: Handler = (req, res) => {
   let body = '';
@@ -92,8 +74,8 @@ describe('connections at shutdown', () => {
         setImmediate(() => res.end('answer two'));
       });
     });
-    const pipelined = await client((started.address() as AddressInfo).port);
-    pipelined.socket.write(post('one') + post('two'));
+    const pipelined = await connectRaw((started.address() as AddressInfo).port, certs.caPem);
+    pipelined.socket.write(rawPost('/mutate', 'one') + rawPost('/mutate', 'two'));
     await pipelined.closed;
     expect(pipelined.received().match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
     expect(pipelined.received()).toMatch(/answer one[^]*answer two$/);
@@ -105,8 +87,8 @@ describe('connections at shutdown', () => {
       req.on('end', () => setImmediate(() => res.end(`answer ${index}`)));
     });
     drain.endKeepAlive();
-    const pipelined = await client(port);
-    pipelined.socket.write(post('one') + post('two'));
+    const pipelined = await connectRaw(port, certs.caPem);
+    pipelined.socket.write(rawPost('/mutate', 'one') + rawPost('/mutate', 'two'));
     await pipelined.closed;
     const [first, second] = pipelined.received().split(/(?=HTTP\/1\.1 )/);
     expect(first).toMatch(/^HTTP\/1\.1 200 OK\r\n(?![^]*connection: close)[^]*answer 1$/i);
@@ -115,11 +97,11 @@ describe('connections at shutdown', () => {
 
   it('closes an idle keep-alive connection at once, and a busy one when its answer has been sent', async () => {
     const { drain, serverSide, port } = await serve(echo);
-    const idle = await client(port);
-    idle.socket.write(post('idle'));
+    const idle = await connectRaw(port, certs.caPem);
+    idle.socket.write(rawPost('/mutate', 'idle'));
     await idle.until('answer idle');
-    const busy = await client(port);
-    busy.socket.write(post('busy').slice(0, -2)); // the body's last two bytes are still to come
+    const busy = await connectRaw(port, certs.caPem);
+    busy.socket.write(rawPost('/mutate', 'busy').slice(0, -2)); // the body's last two bytes are still to come
     const busySide = await serverSide(1);
     await readPast(busySide, 0);
     drain.drain();
@@ -132,12 +114,12 @@ describe('connections at shutdown', () => {
 
   it('keeps a connection that has sent part of its next request, which is then answered', async () => {
     const { drain, serverSide, port } = await serve(echo);
-    const partial = await client(port);
-    partial.socket.write(post('first'));
+    const partial = await connectRaw(port, certs.caPem);
+    partial.socket.write(rawPost('/mutate', 'first'));
     await partial.until('answer first');
     const partialSide = await serverSide(0);
     const before = partialSide.bytesRead;
-    const next = post('second');
+    const next = rawPost('/mutate', 'second');
     partial.socket.write(next.slice(0, 8));
     await readPast(partialSide, before);
     drain.drain();
@@ -149,19 +131,19 @@ describe('connections at shutdown', () => {
 
   it('keeps a new connection that has sent nothing yet, and answers its first request', async () => {
     const { drain, serverSide, port } = await serve(echo);
-    const fresh = await client(port);
+    const fresh = await connectRaw(port, certs.caPem);
     const freshSide = await serverSide(0);
     drain.drain();
     expect(freshSide.destroyed).toBe(false);
-    fresh.socket.write(post('late'));
+    fresh.socket.write(rawPost('/mutate', 'late'));
     await fresh.closed;
     expect(fresh.received()).toMatch(/answer late$/);
   });
 
   it('keeps a connection answered before its request body ended until the body has arrived', async () => {
     const { drain, serverSide, port } = await serve((_req, res) => res.end('refused early'));
-    const early = await client(port);
-    early.socket.write(post('unread body').slice(0, -4));
+    const early = await connectRaw(port, certs.caPem);
+    early.socket.write(rawPost('/mutate', 'unread body').slice(0, -4));
     await early.until('refused early');
     const earlySide = await serverSide(0);
     drain.drain();

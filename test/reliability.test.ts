@@ -14,6 +14,7 @@ import { defaultConfig } from '../src/config.js';
 import { loadReview, reviewText } from './helpers/fixtures.js';
 import { SERVICE_HOST, certsFromCli, scratchDir, serving, type CertFiles } from './helpers/certs.js';
 import { secretVolume, swapSecretVolume } from './helpers/secret-volume.js';
+import { connectRaw, rawPost } from './helpers/raw-https.js';
 import { WebhookProcess } from './helpers/webhook-process.js';
 
 const BODY = reviewText('create-runner-legacy');
@@ -83,7 +84,7 @@ describe('sustained load, with a certificate rotation', () => {
 });
 
 describe('SIGTERM under load', () => {
-  it('completes every request the server accepted, refuses only new connections, and exits 0', async () => {
+  it('completes every request the server accepted, pipelined ones too, refuses only new connections, and exits 0', async () => {
     const certs = await certsFromCli();
     const server = await WebhookProcess.start(serving(certs, ['--shutdown-timeout-seconds', '5']));
     const answered = new Set<string>();
@@ -113,7 +114,31 @@ describe('SIGTERM under load', () => {
       }
       agent.destroy();
     };
-    const workers = Array.from({ length: 8 }, worker);
+    // A client that pipelines: two reviews in one write, then the next two once both are answered.
+    const pipelining = async () => {
+      while (!stopped) {
+        const connection = await connectRaw(server.port, certs.caPem).catch((error: NodeJS.ErrnoException) => error.code ?? error.message);
+        if (typeof connection === 'string') {
+          failures.push(connection);
+          if (connection === 'ECONNREFUSED') break;
+          continue;
+        }
+        let seen = 0;
+        while (!stopped && !connection.socket.closed) {
+          const uids = [`load-${++sequence}`, `load-${++sequence}`];
+          connection.socket.write(uids.map((uid) => rawPost('/mutate', BODY.replace('705ab4f5-6393-11e8-b7cc-42010a800002', uid))).join(''));
+          const responses = (await connection.responses(seen + 2)).slice(seen);
+          seen += responses.length;
+          uids.forEach((uid, index) => {
+            const response = responses[index];
+            if (response?.status === 200 && JSON.parse(response.body).response.patch === EXPECTED_PATCH) answered.add(uid);
+            else failures.push(response ? `status ${response.status}` : 'socket hang up');
+          });
+        }
+        connection.socket.destroy();
+      }
+    };
+    const workers = [...Array.from({ length: 6 }, worker), pipelining(), pipelining()];
     while (answered.size < 200) await new Promise((resolve) => setTimeout(resolve, 50));
     server.child.kill('SIGTERM');
     const code = await server.exitCode;
