@@ -129,6 +129,38 @@ describe('connections at shutdown', () => {
     expect(partial.received()).toMatch(/answer first[^]*answer second$/);
   });
 
+  it('keeps a connection whose next request began to arrive before the last answer was written out', async () => {
+    let bodyEnded: () => void = () => undefined;
+    let answered: () => void = () => undefined;
+    const firstBodyEnded = new Promise<void>((resolve) => (bodyEnded = resolve));
+    const firstAnswerClosed = new Promise<void>((resolve) => (answered = resolve));
+    const { drain, serverSide, port } = await serve((req, res, index) => {
+      if (index > 1) return echo(req, res, index);
+      req.resume();
+      req.on('end', () => {
+        const before = req.socket.bytesRead;
+        bodyEnded();
+        // Answered only once part of the next request has been read on this connection.
+        void readPast(req.socket as TLSSocket, before).then(() => {
+          res.on('close', answered);
+          res.end('answer one');
+        });
+      });
+    });
+    const early = await connectRaw(port, certs.caPem);
+    early.socket.write(rawPost('/mutate', 'one'));
+    await firstBodyEnded;
+    const next = rawPost('/mutate', 'two');
+    early.socket.write(next.slice(0, 8));
+    await firstAnswerClosed;
+    const earlySide = await serverSide(0);
+    drain.drain();
+    expect(earlySide.destroyed).toBe(false);
+    early.socket.write(next.slice(8));
+    await early.closed;
+    expect(early.received()).toMatch(/answer one[^]*answer two$/);
+  });
+
   it('keeps a new connection that has sent nothing yet, and answers its first request', async () => {
     const { drain, serverSide, port } = await serve(echo);
     const fresh = await connectRaw(port, certs.caPem);

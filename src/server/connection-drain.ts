@@ -9,8 +9,9 @@
 // one review in a CI run of the SIGTERM-under-load test.
 //
 // Here a connection is at rest when every request read on it has been read to its end and its
-// response has closed, and no byte has arrived since: Node's line between two requests, drawn from
-// events. A new connection is not at rest before its first exchange is over, as in Node.
+// response has closed, and no byte has arrived since the last body ended: Node's line between two
+// requests, drawn from events (settled() says where it falls short). A new connection is not at
+// rest before its first exchange is over, as in Node.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:https';
 import type { Socket } from 'node:net';
@@ -18,7 +19,9 @@ import type { Socket } from 'node:net';
 interface Connection {
   /** Each request read on the connection counts twice until its body has ended and its response has closed. */
   open: number;
-  /** bytesRead when `open` last came to 0; undefined before the first exchange is over. */
+  /** bytesRead when the body of the last request read had all arrived. */
+  readAtEnd: number;
+  /** readAtEnd when `open` last came to 0; undefined before the first exchange is over. */
   readAtRest?: number;
   /** Once keep-alive has ended: the response of the last request read, the one that closes the connection. */
   last?: ServerResponse;
@@ -43,16 +46,16 @@ export class ConnectionDrain {
 
   constructor(server: Server) {
     server.on('secureConnection', (socket: Socket) => {
-      this.connections.set(socket, { open: 0 });
+      this.connections.set(socket, { open: 0, readAtEnd: 0 });
       socket.once('close', () => this.connections.delete(socket));
     });
     // Listeners that read the socket from `this`, so a request costs no closure.
-    const settled = (socket: Socket): void => this.settled(socket);
+    const settled = (socket: Socket, ended: boolean): void => this.settled(socket, ended);
     function requestEnded(this: IncomingMessage): void {
-      settled(this.socket);
+      settled(this.socket, true);
     }
     function responseClosed(this: ServerResponse): void {
-      settled(this.req.socket);
+      settled(this.req.socket, false);
     }
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const connection = this.connections.get(req.socket);
@@ -86,10 +89,19 @@ export class ConnectionDrain {
     this.closeIdle();
   }
 
-  private settled(socket: Socket): void {
+  /**
+   * A request's body has ended (`ended`) or its response has closed. The count of bytes at rest is
+   * the one at the body's end, not at the response's close: bytes of a next request that arrive
+   * in between (the answer is written in a batch, and its TLS write calls back a turn later) then
+   * keep the connection busy. Only bytes that came in the same read as the body's end are missed:
+   * a pipelining client's next request, which it must send again if the connection closes.
+   */
+  private settled(socket: Socket, ended: boolean): void {
     const connection = this.connections.get(socket);
-    if (!connection || --connection.open > 0) return;
-    connection.readAtRest = socket.bytesRead;
+    if (!connection) return;
+    if (ended) connection.readAtEnd = socket.bytesRead;
+    if (--connection.open > 0) return;
+    connection.readAtRest = connection.readAtEnd;
     // A response sent with `connection: close` has Node end the connection itself.
     if (this.draining && !socket.writableEnded) this.closeIfAtRest(socket, connection);
   }
