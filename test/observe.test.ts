@@ -2,7 +2,7 @@
 // loop, in the order they finished, at the end of that turn or at once when a scrape asks.
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { EventEmitter, once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -28,9 +28,10 @@ function capture() {
   return { lines, logger };
 }
 
-/** A request and a response that only emit events: `close` once written out unless told otherwise. */
-function noHttp(written = true): [IncomingMessage, ServerResponse] {
-  return [{} as IncomingMessage, Object.assign(new EventEmitter(), { writableFinished: written }) as unknown as ServerResponse];
+/** A request on a connection, and its response, that only emit the events a test emits. */
+function noHttp(): [IncomingMessage, ServerResponse] {
+  const socket = Object.assign(new EventEmitter(), { destroyed: false });
+  return [{ socket } as unknown as IncomingMessage, new EventEmitter() as unknown as ServerResponse];
 }
 
 /** Lets the handlers' promises settle, then waits for the end of the event loop's turn. */
@@ -94,10 +95,10 @@ describe('observing reviews', () => {
   it('adds a warning line for an answer whose connection closed before it was written, after its review line', async () => {
     const { lines, logger } = capture();
     const handle = observed(() => Promise.resolve(reviewed('cut')), logger, createMetrics());
-    const [req, res] = noHttp(false);
+    const [req, res] = noHttp();
     handle(req, res);
     await afterTurn();
-    res.emit('close');
+    req.socket.emit('close');
     expect(lines.map((line) => [line.level, line.msg, line.uid])).toStrictEqual([
       [30, 'review', 'cut'],
       [40, 'answer not delivered: the connection closed before it was written', 'cut'],
@@ -109,14 +110,15 @@ describe('observing reviews', () => {
     const { lines, logger } = capture();
     let answer: (record: ReviewRecord) => void = () => undefined;
     const handle = observed(() => new Promise<ReviewRecord>((resolve) => (answer = resolve)), logger, createMetrics());
-    const [req, gone] = noHttp(false);
-    handle(req, gone);
-    gone.emit('close');
+    const [req, res] = noHttp();
+    handle(req, res);
+    req.socket.emit('close');
     answer({ status: 400, error: 'body is not valid JSON' });
-    const [otherReq, written] = noHttp();
-    handle(otherReq, written);
+    const [writtenReq, written] = noHttp();
+    handle(writtenReq, written);
     answer(reviewed('written'));
-    written.emit('close');
+    written.emit('finish');
+    writtenReq.socket.emit('close');
     await afterTurn();
     expect(lines.map((line) => [line.msg, line.uid ?? line.error])).toStrictEqual([
       ['answer not delivered: the connection closed before it was written', 'body is not valid JSON'],
@@ -151,6 +153,36 @@ describe('observing reviews', () => {
         ['answer not delivered: the connection closed before it was written', 'late'],
         ['review', 'late'],
       ]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('takes both answers of two pipelined requests for not delivered when their connection is cut (node:http)', async () => {
+    const { lines, logger } = capture();
+    const accepted: Array<() => void> = [];
+    const handle = observed(
+      async (req, res) => {
+        await new Promise<void>((resolve) => accepted.push(resolve));
+        res.end('cut');
+        return reviewed(req.url!.slice(1));
+      },
+      logger,
+      createMetrics(),
+    );
+    const server = createServer(handle);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      client.on('error', () => undefined);
+      client.write('POST /first HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\nPOST /second HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n');
+      const [firstReq] = (await once(server, 'request')) as [IncomingMessage];
+      while (accepted.length < 2) await nextTurn();
+      firstReq!.socket.destroy(); // the second answer is still queued behind the first
+      accepted.forEach((resolve) => resolve());
+      while (lines.length < 4) await nextTurn();
+      expect(lines.filter((line) => line.level === 40).map((line) => line.uid).sort()).toStrictEqual(['first', 'second']);
     } finally {
       server.close();
     }

@@ -70,8 +70,9 @@ function report({ line, decision }: Finished, logger: Logger, metrics: Metrics):
 
 /**
  * The review line says what was decided and sent. An answer that never left the server, because
- * its connection closed first (the client gave up, or the shutdown bound cut it), gets a second
- * line, so the log tells it from one that was written out to the client.
+ * its connection closed first (the client gave up, the shutdown bound cut it, or it was queued
+ * behind another answer on a connection that closed), gets another line, before or after the
+ * review line, so the log tells it from one that was written out to the client.
  */
 function reportUndelivered({ line }: Finished, logger: Logger): void {
   const { uid, namespace, name, status, error } = line;
@@ -108,9 +109,18 @@ export function observed(handler: Handler, logger: Logger, metrics: Metrics): Ob
     // Known before the answer is (the client may go while its review waits for its batch), or after.
     let finished: Finished | undefined;
     let undelivered = false;
-    res.on('close', () => {
-      undelivered = !res.writableFinished;
-      if (undelivered && finished) reportUndelivered(finished, logger);
+    // The connection's close, not the response's: an answer queued behind another on its
+    // connection (a pipelining client) never emits one.
+    const { socket } = req;
+    const lost = (): void => {
+      undelivered = true;
+      if (finished) reportUndelivered(finished, logger);
+    };
+    socket.on('close', lost);
+    res.on('finish', () => {
+      socket.off('close', lost);
+      // A socket destroyed with the answer still in its buffer finishes the answer as it goes.
+      if (socket.destroyed) lost();
     });
     void handler(req, res).then((record) => {
       const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
