@@ -124,11 +124,13 @@ describe('SIGTERM under load', () => {
           continue;
         }
         let seen = 0;
-        while (!stopped && !connection.socket.closed) {
+        let closing = false;
+        while (!stopped && !closing && !connection.socket.closed) {
           const uids = [`load-${++sequence}`, `load-${++sequence}`];
           connection.socket.write(uids.map((uid) => rawPost('/mutate', BODY.replace('705ab4f5-6393-11e8-b7cc-42010a800002', uid))).join(''));
           const responses = (await connection.responses(seen + 2)).slice(seen);
           seen += responses.length;
+          closing = responses.some((response) => response.headers.includes('connection: close'));
           uids.forEach((uid, index) => {
             const response = responses[index];
             if (response?.status === 200 && JSON.parse(response.body).response.patch === EXPECTED_PATCH) answered.add(uid);
@@ -150,6 +152,9 @@ describe('SIGTERM under load', () => {
     expect(accepted.filter((uid) => !answered.has(uid))).toStrictEqual([]);
     // Log lines wait for a batch and a buffer: every answered review must still be logged by exit.
     expect([...answered].filter((uid) => !accepted.includes(uid))).toStrictEqual([]);
+    // And none of them is said to have been lost.
+    const lost = server.logs.filter((line) => line.msg.startsWith('answer not delivered')).map((line) => line.uid as string);
+    expect(lost.filter((uid) => answered.has(uid))).toStrictEqual([]);
     expect(failures.filter((failure) => !['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'socket hang up'].includes(failure))).toStrictEqual([]);
   }, 30_000);
 });
