@@ -1,7 +1,8 @@
 // Which connections a shutdown closes: idle keep-alive ones at once, and none that carries a
 // request the server has accepted, read in part, or not yet finished reading; each of those closes
-// when it comes to rest. And which answer says `connection: close`: only the last one read. On a real node:https server over TLS, driven by raw TLS clients, so the
-// test controls exactly which bytes have arrived.
+// when it comes to rest. And which answer says `connection: close`: only the last one read. On a
+// real node:https server over TLS, driven by raw TLS clients, so the test controls exactly which
+// bytes have arrived.
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';

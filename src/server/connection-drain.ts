@@ -5,8 +5,8 @@
 // request on the connection has already been read: it destroys the connection under that accepted
 // request, whose answer then goes nowhere although the server sent (and logged) it. Reproduced on
 // Node 20.20 with two pipelined requests (test/connection-drain.test.ts); a keep-alive client whose
-// next request arrives before the last answer's TLS write has called back meets it too, and it lost
-// one review in a CI run of the SIGTERM-under-load test.
+// next request arrives before the last answer's TLS write has called back meets it too. It is the
+// likely cause of one review lost in a CI run of the SIGTERM-under-load test.
 //
 // Here a connection is at rest when every request read on it has been read to its end and its
 // response has closed, and no byte has arrived since the last body ended: Node's line between two

@@ -123,10 +123,10 @@ export class WebhookServer {
   }
 
   /**
-   * Graceful shutdown: readiness fails and answers close their connections, then (after the
-   * optional delay) the listener closes, idle keep-alive connections are closed, each busy one once
-   * its requests are answered, and whatever is left after the bound is cut. Resolves with how many
-   * connections were cut.
+   * Graceful shutdown: readiness fails and the answers to requests read from now on close their
+   * connections, then (after the optional delay) the listener closes, idle keep-alive connections
+   * are closed, each busy one once its requests are answered, and whatever is left after the bound
+   * is cut. Resolves with how many connections were cut.
    */
   async shutdown(): Promise<{ cut: number }> {
     const { server, connections } = this;
