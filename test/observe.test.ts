@@ -1,6 +1,6 @@
 // The review log line and metrics: written for every review finished in one turn of the event
 // loop, in the order they finished, at the end of that turn or at once when a scrape asks.
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { EventEmitter, once } from 'node:events';
 import { connect, type AddressInfo } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -32,6 +32,14 @@ function capture() {
 function noHttp(): [IncomingMessage, ServerResponse] {
   const socket = Object.assign(new EventEmitter(), { destroyed: false });
   return [{ socket } as unknown as IncomingMessage, new EventEmitter() as unknown as ServerResponse];
+}
+
+/** A plain node:http server for `handler` on a free local port, once it listens. */
+async function listening(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; port: number }> {
+  const server = createServer(handler);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, port: (server.address() as AddressInfo).port };
 }
 
 /** Lets the handlers' promises settle, then waits for the end of the event loop's turn. */
@@ -139,11 +147,9 @@ describe('observing reviews', () => {
       logger,
       createMetrics(),
     );
-    const server = createServer(handle);
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    const { server, port } = await listening(handle);
     try {
-      const request = httpRequest({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', method: 'POST' });
+      const request = httpRequest({ port, host: '127.0.0.1', method: 'POST' });
       request.on('error', () => undefined);
       request.end('{}');
       await once(server, 'request');
@@ -170,11 +176,9 @@ describe('observing reviews', () => {
       logger,
       createMetrics(),
     );
-    const server = createServer(handle);
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    const { server, port } = await listening(handle);
     try {
-      const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      const client = connect(port, '127.0.0.1');
       client.on('error', () => undefined);
       client.write('POST /first HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\nPOST /second HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n');
       const [firstReq] = (await once(server, 'request')) as [IncomingMessage];
@@ -190,11 +194,9 @@ describe('observing reviews', () => {
 
   it('has /metrics report the waiting reviews before it collects', async () => {
     const metrics = createMetrics();
-    const server = createServer(createApp({ listening: true, draining: false }, metrics, () => metrics.reviews.patched++));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    const { server, port } = await listening(createApp({ listening: true, draining: false }, metrics, () => metrics.reviews.patched++));
     try {
-      const reply = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`);
+      const reply = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(reply.status).toBe(200);
       expect(await reply.text()).toContain('runner_defaults_reviews_total{result="patched"} 1\n');
     } finally {
