@@ -192,6 +192,45 @@ describe('observing reviews', () => {
     }
   });
 
+  it('watches a connection that pipelines twelve reviews without a listener for each (no MaxListenersExceededWarning)', async () => {
+    const { lines, logger } = capture();
+    const accepted: Array<() => void> = [];
+    const handle = observed(
+      async (req, res) => {
+        await new Promise<void>((resolve) => accepted.push(resolve));
+        res.end('ok');
+        return reviewed(req.url!.slice(1));
+      },
+      logger,
+      createMetrics(),
+    );
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    const { server, port } = await listening(handle);
+    try {
+      const client = connect(port, '127.0.0.1');
+      const uids = Array.from({ length: 12 }, (_, n) => `pipelined-${n}`);
+      client.write(uids.map((uid) => `POST /${uid} HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n`).join(''));
+      const [firstReq] = (await once(server, 'request')) as [IncomingMessage];
+      while (accepted.length < 12) await nextTurn();
+      const closeListeners = firstReq!.socket.listenerCount('close');
+      accepted.forEach((resolve) => resolve());
+      let answered = '';
+      client.on('data', (chunk: Buffer) => (answered += chunk.toString()));
+      while ((answered.match(/\r\n\r\nok/g) ?? []).length < 12) await once(client, 'data');
+      client.destroy();
+      await once(firstReq!.socket, 'close');
+      await afterTurn();
+      expect(closeListeners).toBeLessThan(10);
+      expect(warnings).toStrictEqual([]);
+      expect(lines.map((line) => [line.msg, line.uid])).toStrictEqual(uids.map((uid) => ['review', uid]));
+    } finally {
+      process.off('warning', onWarning);
+      server.close();
+    }
+  });
+
   it('has /metrics report the waiting reviews before it collects', async () => {
     const metrics = createMetrics();
     const { server, port } = await listening(createApp({ listening: true, draining: false }, metrics, () => metrics.reviews.patched++));

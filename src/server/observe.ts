@@ -4,6 +4,7 @@
 // (container, resource, amounts) and duration; never the pod, its env, its args or any
 // annotation's value.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Decision } from '../admission/decide.js';
 import { describeAdjustment } from '../rules/types.js';
@@ -79,6 +80,31 @@ function reportUndelivered({ line }: Finished, logger: Logger): void {
   logger.warn({ uid, namespace, name, status, error }, 'answer not delivered: the connection closed before it was written');
 }
 
+/**
+ * Calls each review's callback when its connection closes, with one listener a connection rather
+ * than one a review: a client that pipelines more than ten reviews would otherwise set off Node's
+ * MaxListenersExceededWarning, a "possible memory leak" that is not one. `watch` returns how to
+ * stop watching, once the answer is written.
+ */
+function connectionClose() {
+  const waiting = new WeakMap<Socket, Set<() => void>>();
+  const watchSocket = (socket: Socket): Set<() => void> => {
+    const callbacks = new Set<() => void>();
+    waiting.set(socket, callbacks);
+    socket.once('close', () => callbacks.forEach((callback) => callback()));
+    return callbacks;
+  };
+  return {
+    watch(socket: Socket, closed: () => void): () => void {
+      const callbacks = waiting.get(socket) ?? watchSocket(socket);
+      callbacks.add(closed);
+      return () => {
+        callbacks.delete(closed);
+      };
+    },
+  };
+}
+
 export interface ObservedHandler {
   (req: IncomingMessage, res: ServerResponse): void;
   /** Reports every answered review still waiting for its batch, now: before a scrape or an exit. */
@@ -104,6 +130,7 @@ export function observed(handler: Handler, logger: Logger, metrics: Metrics): Ob
       logger.error({ err: (error as Error).message }, 'could not report a review');
     }
   });
+  const closing = connectionClose();
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
     // Known before the answer is (the client may go while its review waits for its batch), or after.
@@ -116,9 +143,9 @@ export function observed(handler: Handler, logger: Logger, metrics: Metrics): Ob
       undelivered = true;
       if (finished) reportUndelivered(finished, logger);
     };
-    socket.on('close', lost);
+    const forget = closing.watch(socket, lost);
     res.on('finish', () => {
-      socket.off('close', lost);
+      forget();
       // A socket destroyed with the answer still in its buffer finishes the answer as it goes.
       if (socket.destroyed) lost();
     });
