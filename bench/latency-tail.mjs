@@ -4,12 +4,14 @@
 // started, the handler (until it called res.end), and the rest (the answer's way back to the
 // client); the tool also counts the garbage collections that overlapped it and sets apart the
 // first request of each second (see echoRound). A bare TCP echo in the same pattern gives the
-// machine's own tail. All times are on the monotonic clock the processes share. Not part of
-// `npm test`; the raw figures go to bench/results/.
+// machine's own tail. All times are on the monotonic clock the processes share. Last, a review in
+// a loop after an idle stretch (after-idle.mjs): what the first request of a second pays for the
+// review's own work. Not part of `npm test`; the raw figures go to bench/results/.
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { benchAfterIdle } from './after-idle.mjs';
 import { writeResults } from './results-file.mjs';
 import { removeFolder, scratchFolder } from './scratch.mjs';
 import { BASELINE, BODY, certificates, median, percentileOf, reviewLoad, serveArgs, start, stop } from './server-load.mjs';
@@ -213,6 +215,7 @@ for (const server of [baseline, serve, echo]) await stop(server);
 results.echo = describe(echo);
 results.servers = [baseline, serve].map((server) => ({ ...describe(server), ...analyse(server.rounds, JSON.parse(readFileSync(server.traceFile, 'utf8'))) }));
 removeFolder(traceDir);
+results.afterIdle = await benchAfterIdle();
 
 const summary = ({ name, p50Ms, p99Ms, failed, burstMedianMs, firstOfSecondMedianMs, restOver1MsPercent }) =>
   `  ${name.padEnd(16)} p50 ${p50Ms}  p99 ${p99Ms}${failed ? `  (${failed} answers not 200)` : ''}; a second's burst ${burstMedianMs}; ` +
@@ -235,4 +238,7 @@ for (const server of results.servers) {
       `${server.inconsistent ? `; ${server.inconsistent} requests with times that cannot all be right` : ''}`,
   );
 }
+const { idleMs, warm, swept, idle } = results.afterIdle;
+const steps = ({ readMicroseconds, reviewMicroseconds }) => `read ${readMicroseconds} µs, review and encode ${reviewMicroseconds} µs`;
+console.log(`a review in a loop, no server (median µs): back to back: ${steps(warm)}; after the caches were swept: ${steps(swept)}; after ${idleMs} ms idle: ${steps(idle)}`);
 writeResults('tail', results);
