@@ -82,21 +82,22 @@ function reportUndelivered({ line }: Finished, logger: Logger): void {
 
 /**
  * Calls each review's callback when its connection closes, with one listener a connection rather
- * than one a review: a client that pipelines more than ten reviews would otherwise set off Node's
+ * than one a review: a client that pipelines a few reviews (seven on node:https, which puts four
+ * close listeners of its own on a TLS connection) would otherwise set off Node's
  * MaxListenersExceededWarning, a "possible memory leak" that is not one. `watch` returns how to
  * stop watching, once the answer is written.
  */
 function connectionClose() {
-  const waiting = new WeakMap<Socket, Set<() => void>>();
+  const callbacksBySocket = new WeakMap<Socket, Set<() => void>>();
   const watchSocket = (socket: Socket): Set<() => void> => {
     const callbacks = new Set<() => void>();
-    waiting.set(socket, callbacks);
+    callbacksBySocket.set(socket, callbacks);
     socket.once('close', () => callbacks.forEach((callback) => callback()));
     return callbacks;
   };
   return {
     watch(socket: Socket, closed: () => void): () => void {
-      const callbacks = waiting.get(socket) ?? watchSocket(socket);
+      const callbacks = callbacksBySocket.get(socket) ?? watchSocket(socket);
       callbacks.add(closed);
       return () => {
         callbacks.delete(closed);
