@@ -240,5 +240,5 @@ for (const server of results.servers) {
 }
 const { idleMs, warm, swept, idle } = results.afterIdle;
 const steps = ({ readMicroseconds, reviewMicroseconds }) => `read ${readMicroseconds} µs, review and encode ${reviewMicroseconds} µs`;
-console.log(`a review in a loop, no server (median µs): back to back: ${steps(warm)}; after the caches were swept: ${steps(swept)}; after ${idleMs} ms idle: ${steps(idle)}`);
+console.log(`a review in a loop, no server (median µs): back to back: ${steps(warm)}; after the caches were swept: ${steps(swept)}; after ${idleMs} ms idle: ${steps(idle)} (${idle.collections} garbage collections during the ${idle.samples} sleeps)`);
 writeResults('tail', results);
