@@ -17,7 +17,7 @@ console.log(`  rules + patch + encode alone     ${core.rulesAndPatchMicroseconds
 const rulesAlonePerSecond = Math.round(1e6 / core.rulesAndPatchMicroseconds);
 console.log(`  rules + patch + encode alone     ${rulesAlonePerSecond.toLocaleString('en')} reviews/s on one core (target: at least 20,000)`);
 
-console.log('\nserver over HTTPS, runner-legacy review, autocannon on keep-alive connections (medians of rounds, each a baseline run then a runner-defaults run):');
+console.log('\nserver over HTTPS, runner-legacy review, autocannon on keep-alive connections (medians of rounds, each a run of both servers, which goes first alternating):');
 results.serverLoad = await benchServerLoad();
 const load = results.serverLoad;
 const row = (name) => {

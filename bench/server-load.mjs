@@ -100,11 +100,18 @@ async function residentGrowth(files) {
 export const serveArgs = (files) => [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--tls-cert', files.certificate, '--tls-key', files.key];
 
 /**
- * Saturation and the fixed rate are measured in rounds, each a run of the baseline then one of
- * runner-defaults, and each ratio is the median of the rounds' own ratios: on a shared machine the
- * speed of the whole machine drifts between runs (the same baseline measured 6,700 and 11,400
- * req/s in one bench), and two runs side by side in time share most of that drift.
+ * Saturation and the fixed rate are measured in rounds, each a run of both servers, and each ratio
+ * is the median of the rounds' own ratios: on a shared machine the speed of the whole machine
+ * drifts between runs (the same baseline measured 6,700 and 11,400 req/s in one bench), and two
+ * runs side by side in time share most of that drift. Which server runs first alternates from
+ * round to round, so that neither always runs right after the other. At 200 req/s, a `serve`
+ * measured right after the baseline had a p99 of 3.26 and 2.63 ms where a second `serve`, measured
+ * after a `serve`, had 2.15 and 1.96 ms (two runs by hand of 6 rounds of 10 s; a third, with the
+ * baseline's memory reducer off, gave 2.87 and 2.86). Why was not found.
  */
+/** The servers in their order for a round: as given in even rounds, reversed in odd ones. */
+const inOrder = (servers, round) => (round % 2 === 0 ? servers : [...servers].reverse());
+
 export async function benchServerLoad({ rounds = 5, saturationSeconds = 4, rateRounds = 5, rateSeconds = 10, rate = 200 } = {}) {
   const files = certificates();
   const memory = await residentGrowth(files);
@@ -118,7 +125,7 @@ export async function benchServerLoad({ rounds = 5, saturationSeconds = 4, rateR
     for (const server of servers) await load(server, { connections: 16, duration: 2 }); // warm-up
     const saturation = Object.fromEntries(servers.map((server) => [server.name, []]));
     for (let round = 0; round < rounds; round++) {
-      for (const server of servers) {
+      for (const server of inOrder(servers, round)) {
         const { requestsPerSecond, errors } = await load(server, { connections: 16, duration: saturationSeconds });
         saturation[server.name].push({ requestsPerSecond, errors });
       }
@@ -133,7 +140,7 @@ export async function benchServerLoad({ rounds = 5, saturationSeconds = 4, rateR
     }
     const fixedRate = Object.fromEntries(servers.map((server) => [server.name, []]));
     for (let round = 0; round < rateRounds; round++) {
-      for (const server of servers) fixedRate[server.name].push(await load(server, { connections: 1, overallRate: rate, duration: rateSeconds }));
+      for (const server of inOrder(servers, round)) fixedRate[server.name].push(await load(server, { connections: 1, overallRate: rate, duration: rateSeconds }));
     }
     for (const server of servers) {
       const runs = fixedRate[server.name];
