@@ -97,7 +97,8 @@ async function residentGrowth(files) {
   }
 }
 
-export const serveArgs = (files) => [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--tls-cert', files.certificate, '--tls-key', files.key];
+/** `serve` as the image's ENTRYPOINT and `npm start` run it: node with --no-memory-reducer (the Dockerfile says why). */
+export const serveArgs = (files) => ['--no-memory-reducer', CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--tls-cert', files.certificate, '--tls-key', files.key];
 
 /**
  * Saturation and the fixed rate are measured in rounds, each a run of both servers, and each ratio

@@ -416,4 +416,11 @@ describe('the Dockerfile', () => {
     expect(command.length).toBeGreaterThan(1);
     for (const argument of command) expect(container.args).toContain(argument);
   });
+
+  it('runs node without the memory reducer, as npm start does', () => {
+    const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
+    expect(entrypoint).toStrictEqual(['node', '--no-memory-reducer', 'dist/cli.js']);
+    const { scripts } = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { scripts: Record<string, string> };
+    expect(scripts.start).toContain(`${entrypoint.join(' ')} serve`);
+  });
 });
