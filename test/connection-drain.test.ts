@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { TLSSocket } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionDrain } from '../src/server/connection-drain.js';
@@ -26,8 +27,6 @@ afterEach(() => {
   server?.close();
   server = undefined;
 });
-
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 type Handler = (req: IncomingMessage, res: ServerResponse, index: number) => void;
 

@@ -4,7 +4,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { EventEmitter, once } from 'node:events';
 import { connect, type AddressInfo } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { readAdmissionReview } from '../src/admission/request.js';
 import { review } from '../src/admission/review.js';
@@ -40,6 +40,31 @@ async function listening(handler: (req: IncomingMessage, res: ServerResponse) =>
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return { server, port: (server.address() as AddressInfo).port };
+}
+
+/**
+ * A node:http server whose observed handler holds each request until `release()`, then answers
+ * `answer` and reports a review whose uid is the request's path; a client has pipelined a bodiless
+ * POST for each of `uids`, and the server has accepted every one. `socket` is the server's side.
+ */
+async function pipelined(logger: Logger, uids: string[], answer: string) {
+  const accepted: Array<() => void> = [];
+  const handle = observed(
+    async (req, res) => {
+      await new Promise<void>((resolve) => accepted.push(resolve));
+      res.end(answer);
+      return reviewed(req.url!.slice(1));
+    },
+    logger,
+    createMetrics(),
+  );
+  const { server, port } = await listening(handle);
+  const client = connect(port, '127.0.0.1');
+  client.on('error', () => undefined);
+  client.write(uids.map((uid) => `POST /${uid} HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n`).join(''));
+  const [firstReq] = (await once(server, 'request')) as [IncomingMessage];
+  while (accepted.length < uids.length) await nextTurn();
+  return { server, client, socket: firstReq!.socket, release: () => accepted.forEach((resolve) => resolve()) };
 }
 
 /** Lets the handlers' promises settle, then waits for the end of the event loop's turn. */
@@ -166,25 +191,10 @@ describe('observing reviews', () => {
 
   it('takes both answers of two pipelined requests for not delivered when their connection is cut (node:http)', async () => {
     const { lines, logger } = capture();
-    const accepted: Array<() => void> = [];
-    const handle = observed(
-      async (req, res) => {
-        await new Promise<void>((resolve) => accepted.push(resolve));
-        res.end('cut');
-        return reviewed(req.url!.slice(1));
-      },
-      logger,
-      createMetrics(),
-    );
-    const { server, port } = await listening(handle);
+    const { server, socket, release } = await pipelined(logger, ['first', 'second'], 'cut');
     try {
-      const client = connect(port, '127.0.0.1');
-      client.on('error', () => undefined);
-      client.write('POST /first HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\nPOST /second HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n');
-      const [firstReq] = (await once(server, 'request')) as [IncomingMessage];
-      while (accepted.length < 2) await nextTurn();
-      firstReq!.socket.destroy(); // the second answer is still queued behind the first
-      accepted.forEach((resolve) => resolve());
+      socket.destroy(); // the second answer is still queued behind the first
+      release();
       while (lines.length < 4) await nextTurn();
       expect(lines.filter((line) => line.level === 40).map((line) => line.uid).sort()).toStrictEqual(['first', 'second']);
     } finally {
@@ -194,36 +204,21 @@ describe('observing reviews', () => {
 
   it('watches a connection that pipelines twelve reviews without a listener for each (no MaxListenersExceededWarning)', async () => {
     const { lines, logger } = capture();
-    const accepted: Array<() => void> = [];
-    const handle = observed(
-      async (req, res) => {
-        await new Promise<void>((resolve) => accepted.push(resolve));
-        res.end('ok');
-        return reviewed(req.url!.slice(1));
-      },
-      logger,
-      createMetrics(),
-    );
     const warnings: string[] = [];
     const onWarning = (warning: Error) => {
       if (warning.name === 'MaxListenersExceededWarning') warnings.push(warning.message);
     };
     process.on('warning', onWarning);
-    const { server, port } = await listening(handle);
-    const client = connect(port, '127.0.0.1');
-    client.on('error', () => undefined);
+    const uids = Array.from({ length: 12 }, (_, n) => `pipelined-${n}`);
+    const { server, client, socket, release } = await pipelined(logger, uids, 'ok');
     try {
-      const uids = Array.from({ length: 12 }, (_, n) => `pipelined-${n}`);
-      client.write(uids.map((uid) => `POST /${uid} HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n`).join(''));
-      const [firstReq] = (await once(server, 'request')) as [IncomingMessage];
-      while (accepted.length < 12) await nextTurn();
-      const closeListeners = firstReq!.socket.listenerCount('close');
-      accepted.forEach((resolve) => resolve());
+      const closeListeners = socket.listenerCount('close');
+      release();
       let answered = '';
       client.on('data', (chunk: Buffer) => (answered += chunk.toString()));
       while ((answered.match(/\r\n\r\nok/g) ?? []).length < 12) await once(client, 'data');
       client.destroy();
-      await once(firstReq!.socket, 'close');
+      await once(socket, 'close');
       await afterTurn();
       expect(closeListeners).toBeLessThan(10);
       expect(warnings).toStrictEqual([]);
