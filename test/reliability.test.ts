@@ -26,9 +26,13 @@ interface LoadResult {
   wrong: number;
 }
 
-/** autocannon at `connections` for `seconds`, checking every answer's patch. */
-async function load(server: WebhookProcess, options: { connections: number; seconds: number; reconnectRate?: number }): Promise<LoadResult> {
+/** autocannon at `connections` for `seconds`, checking every answer's patch; `answered` hears the running count. */
+async function load(
+  server: WebhookProcess,
+  options: { connections: number; seconds: number; reconnectRate?: number; answered?: (count: number) => void },
+): Promise<LoadResult> {
   let wrong = 0;
+  let count = 0;
   const result = await autocannon({
     url: `https://127.0.0.1:${server.port}/mutate?timeout=10s`,
     connections: options.connections,
@@ -42,6 +46,7 @@ async function load(server: WebhookProcess, options: { connections: number; seco
         body: BODY,
         onResponse: (status: number, body: string) => {
           if (status !== 200 || JSON.parse(body).response.patch !== EXPECTED_PATCH) wrong++;
+          options.answered?.(++count);
         },
       },
     ],
@@ -72,8 +77,11 @@ describe('sustained load, with a certificate rotation', () => {
   it('loses no request while the certificate rotates under load, and new connections get the new one', async () => {
     const renewed = await certsFromCli(first.dir); // the same CA issues again
     const newFingerprint = new X509Certificate(readFileSync(renewed.cert)).fingerprint256;
-    const running = load(server, { connections: 8, seconds: 6, reconnectRate: 25 });
-    await new Promise((resolve) => setTimeout(resolve, 2000)); // let the load get going before the swap
+    // The swap comes once 300 reviews are answered: every connection has made some, and reconnected (every 25).
+    let loaded!: () => void;
+    const underLoad = new Promise<void>((resolve) => (loaded = resolve));
+    const running = load(server, { connections: 8, seconds: 6, reconnectRate: 25, answered: (count) => count === 300 && loaded() });
+    await underLoad;
     swapSecretVolume(root, '..2026_11_28_10_00_00.000000002', readFileSync(renewed.cert), readFileSync(renewed.key));
     await server.waitForLog((line) => line.msg === 'serving certificate reloaded' && line.fingerprint256 === newFingerprint);
     const result = await running;
@@ -88,6 +96,13 @@ describe('SIGTERM under load', () => {
     const certs = await certsFromCli();
     const server = await WebhookProcess.start(serving(certs, ['--shutdown-timeout-seconds', '5']));
     const answered = new Set<string>();
+    // SIGTERM goes once 200 reviews have been answered: awaited, not polled.
+    let enoughAnswered!: () => void;
+    const twoHundredAnswered = new Promise<void>((resolve) => (enoughAnswered = resolve));
+    const answer = (uid: string): void => {
+      answered.add(uid);
+      if (answered.size === 200) enoughAnswered();
+    };
     const failures: string[] = [];
     let stopped = false;
     let sequence = 0;
@@ -108,7 +123,7 @@ describe('SIGTERM under load', () => {
           req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
           req.end(body);
         });
-        if (outcome === 'ok') answered.add(uid);
+        if (outcome === 'ok') answer(uid);
         else failures.push(outcome);
         if (outcome === 'ECONNREFUSED') break;
       }
@@ -133,7 +148,7 @@ describe('SIGTERM under load', () => {
           closing = responses.some((response) => response.headers.includes('connection: close'));
           uids.forEach((uid, index) => {
             const response = responses[index];
-            if (response?.status === 200 && JSON.parse(response.body).response.patch === EXPECTED_PATCH) answered.add(uid);
+            if (response?.status === 200 && JSON.parse(response.body).response.patch === EXPECTED_PATCH) answer(uid);
             else failures.push(response ? `status ${response.status}` : 'socket hang up');
           });
         }
@@ -141,7 +156,7 @@ describe('SIGTERM under load', () => {
       }
     };
     const workers = [...Array.from({ length: 6 }, worker), pipelining(), pipelining()];
-    while (answered.size < 200) await new Promise((resolve) => setTimeout(resolve, 50));
+    await twoHundredAnswered;
     server.child.kill('SIGTERM');
     const code = await server.exitCode;
     stopped = true;

@@ -80,12 +80,10 @@ describe('serve follows the LimitRanges of the API server', () => {
     const requests = api.requests.filter((request) => request.path === '/api/v1/limitranges');
     expect(requests.every((request) => request.authorized)).toBe(true);
     // The watch resumes from the list's resourceVersion and asks to be ended within 5 to 10 minutes.
-    const deadline = Date.now() + DEADLINE_MS;
-    while (!api.requests.some((request) => request.query.watch === 'true') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    const watch = api.requests.find((request) => request.query.watch === 'true');
-    expect(watch?.query.resourceVersion).toMatch(/^\d+$/);
-    expect(Number(watch?.query.timeoutSeconds)).toBeGreaterThanOrEqual(300);
-    expect(Number(watch?.query.timeoutSeconds)).toBeLessThan(600);
+    const watch = await api.waitForRequest((request) => request.query.watch === 'true');
+    expect(watch.query.resourceVersion).toMatch(/^\d+$/);
+    expect(Number(watch.query.timeoutSeconds)).toBeGreaterThanOrEqual(300);
+    expect(Number(watch.query.timeoutSeconds)).toBeLessThan(600);
     expect((await initResources(server)).resources).toStrictEqual({ limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '250m', memory: '128Mi' } });
   });
 

@@ -54,6 +54,8 @@ export interface KubeApiServer {
   caPem: string;
   token: string;
   requests: LoggedRequest[];
+  /** Resolves with the first request, logged already or to come, that passes the test. */
+  waitForRequest(test: (request: LoggedRequest) => boolean): Promise<LoggedRequest>;
   /** Adds a route; routes added later win over earlier ones with the same method and path. */
   route(method: string, path: RegExp, handle: ApiHandler): void;
   close(): Promise<void>;
@@ -97,6 +99,15 @@ export async function startKubeApiServer(options: { token?: string; routes?: Rou
   const token = options.token ?? 'test-token-0123456789';
   const routes: Route[] = [...(options.routes ?? [])];
   const requests: LoggedRequest[] = [];
+  const waiting = new Set<{ test: (request: LoggedRequest) => boolean; resolve: (request: LoggedRequest) => void }>();
+  const log = (request: LoggedRequest): void => {
+    requests.push(request);
+    for (const waiter of waiting) {
+      if (!waiter.test(request)) continue;
+      waiting.delete(waiter);
+      waiter.resolve(request);
+    }
+  };
 
   const server = https.createServer({ cert: certPem, key: keyPem }, (req, res) => {
     const chunks: Buffer[] = [];
@@ -105,7 +116,7 @@ export async function startKubeApiServer(options: { token?: string; routes?: Rou
       const url = new URL(req.url ?? '/', 'https://127.0.0.1');
       const method = req.method ?? 'GET';
       const authorized = req.headers.authorization === `Bearer ${token}`;
-      requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), authorized });
+      log({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), authorized });
       const answer = async (): Promise<ApiResponse> => {
         if (!authorized) return kubeStatus(401, 'Unauthorized', 'Unauthorized');
         for (const route of [...routes].reverse()) {
@@ -127,6 +138,12 @@ export async function startKubeApiServer(options: { token?: string; routes?: Rou
     caPem,
     token,
     requests,
+    waitForRequest: (test) =>
+      new Promise((resolve) => {
+        const logged = requests.find(test);
+        if (logged) resolve(logged);
+        else waiting.add({ test, resolve });
+      }),
     route: (method, path, handle) => void routes.push({ method, path, handle }),
     close: () =>
       new Promise<void>((resolve, reject) => {
