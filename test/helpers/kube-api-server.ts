@@ -48,6 +48,11 @@ export interface LoggedRequest {
   authorized: boolean;
 }
 
+interface RequestWaiter {
+  test: (request: LoggedRequest) => boolean;
+  resolve: (request: LoggedRequest) => void;
+}
+
 export interface KubeApiServer {
   /** https://127.0.0.1:PORT */
   url: string;
@@ -99,7 +104,7 @@ export async function startKubeApiServer(options: { token?: string; routes?: Rou
   const token = options.token ?? 'test-token-0123456789';
   const routes: Route[] = [...(options.routes ?? [])];
   const requests: LoggedRequest[] = [];
-  const waiting = new Set<{ test: (request: LoggedRequest) => boolean; resolve: (request: LoggedRequest) => void }>();
+  const waiting = new Set<RequestWaiter>();
   const log = (request: LoggedRequest): void => {
     requests.push(request);
     for (const waiter of waiting) {
