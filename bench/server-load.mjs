@@ -100,6 +100,9 @@ async function residentGrowth(files) {
 /** `serve` as the image's ENTRYPOINT and `npm start` run it: node with --no-memory-reducer (the Dockerfile says why). */
 export const serveArgs = (files) => ['--no-memory-reducer', CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--tls-cert', files.certificate, '--tls-key', files.key];
 
+/** The servers in their order for a round: as given in even rounds, reversed in odd ones. */
+const inOrder = (servers, round) => (round % 2 === 0 ? servers : [...servers].reverse());
+
 /**
  * Saturation and the fixed rate are measured in rounds, each a run of both servers, and each ratio
  * is the median of the rounds' own ratios: on a shared machine the speed of the whole machine
@@ -110,9 +113,6 @@ export const serveArgs = (files) => ['--no-memory-reducer', CLI, 'serve', '--hos
  * after a `serve`, had 2.15 and 1.96 ms (two runs by hand of 6 rounds of 10 s; a third, with the
  * baseline's memory reducer off, gave 2.87 and 2.86). Why was not found.
  */
-/** The servers in their order for a round: as given in even rounds, reversed in odd ones. */
-const inOrder = (servers, round) => (round % 2 === 0 ? servers : [...servers].reverse());
-
 export async function benchServerLoad({ rounds = 5, saturationSeconds = 4, rateRounds = 5, rateSeconds = 10, rate = 200 } = {}) {
   const files = certificates();
   const memory = await residentGrowth(files);

@@ -26,6 +26,18 @@ interface LoadResult {
   wrong: number;
 }
 
+/** `reached` resolves the first time `report` is given a count of `target`: a point in a test's load to await. */
+function countTo(target: number): { reached: Promise<void>; report: (count: number) => void } {
+  let resolve!: () => void;
+  const reached = new Promise<void>((done) => (resolve = done));
+  return {
+    reached,
+    report: (count) => {
+      if (count === target) resolve();
+    },
+  };
+}
+
 /** autocannon at `connections` for `seconds`, checking every answer's patch; `onAnswer` hears the running count. */
 async function load(
   server: WebhookProcess,
@@ -79,17 +91,9 @@ describe('sustained load, with a certificate rotation', () => {
     const newFingerprint = new X509Certificate(readFileSync(renewed.cert)).fingerprint256;
     // The swap comes once 300 reviews are answered (about 37 a connection, which reconnects every 25),
     // or when the load ends short of that, which the assertions below then report.
-    let reachedTarget!: () => void;
-    const threeHundredAnswered = new Promise<void>((resolve) => (reachedTarget = resolve));
-    const running = load(server, {
-      connections: 8,
-      seconds: 6,
-      reconnectRate: 25,
-      onAnswer: (count) => {
-        if (count === 300) reachedTarget();
-      },
-    });
-    await Promise.race([threeHundredAnswered, running]);
+    const threeHundred = countTo(300);
+    const running = load(server, { connections: 8, seconds: 6, reconnectRate: 25, onAnswer: threeHundred.report });
+    await Promise.race([threeHundred.reached, running]);
     swapSecretVolume(root, '..2026_11_28_10_00_00.000000002', readFileSync(renewed.cert), readFileSync(renewed.key));
     await server.waitForLog((line) => line.msg === 'serving certificate reloaded' && line.fingerprint256 === newFingerprint);
     const result = await running;
@@ -105,11 +109,9 @@ describe('SIGTERM under load', () => {
     const server = await WebhookProcess.start(serving(certs, ['--shutdown-timeout-seconds', '5']));
     const answered = new Set<string>();
     // SIGTERM goes once 200 reviews have been answered: awaited, not polled.
-    let reachedTarget!: () => void;
-    const twoHundredAnswered = new Promise<void>((resolve) => (reachedTarget = resolve));
+    const twoHundred = countTo(200);
     const answer = (uid: string): void => {
-      answered.add(uid);
-      if (answered.size === 200) reachedTarget();
+      twoHundred.report(answered.add(uid).size);
     };
     const failures: string[] = [];
     let stopped = false;
@@ -164,7 +166,7 @@ describe('SIGTERM under load', () => {
       }
     };
     const workers = [...Array.from({ length: 6 }, worker), pipelining(), pipelining()];
-    await twoHundredAnswered;
+    await twoHundred.reached;
     server.child.kill('SIGTERM');
     const code = await server.exitCode;
     stopped = true;
