@@ -53,13 +53,16 @@ interface RequestWaiter {
   resolve: (request: LoggedRequest) => void;
 }
 
+/** How long waitForRequest waits: well inside vitest's 20 s, so a request that never comes fails with the requests that did. */
+const REQUEST_WAIT_MS = 10_000;
+
 export interface KubeApiServer {
   /** https://127.0.0.1:PORT */
   url: string;
   caPem: string;
   token: string;
   requests: LoggedRequest[];
-  /** Resolves with the first request, logged already or to come, that passes the test. */
+  /** Resolves with the first request, logged already or to come, that passes the test; rejects, naming what came, if none has within 10 s. */
   waitForRequest(test: (request: LoggedRequest) => boolean): Promise<LoggedRequest>;
   /** Adds a route; routes added later win over earlier ones with the same method and path. */
   route(method: string, path: RegExp, handle: ApiHandler): void;
@@ -144,10 +147,22 @@ export async function startKubeApiServer(options: { token?: string; routes?: Rou
     token,
     requests,
     waitForRequest: (test) =>
-      new Promise((resolve) => {
+      new Promise((resolve, reject) => {
         const logged = requests.find(test);
-        if (logged) resolve(logged);
-        else waiting.add({ test, resolve });
+        if (logged) return resolve(logged);
+        const waiter: RequestWaiter = {
+          test,
+          resolve: (request) => {
+            clearTimeout(timer);
+            resolve(request);
+          },
+        };
+        const timer = setTimeout(() => {
+          waiting.delete(waiter);
+          const seen = requests.map(({ method, path, query }) => `${method} ${path}${query.watch === 'true' ? ' (watch)' : ''}`);
+          reject(new Error(`no such request within ${REQUEST_WAIT_MS / 1000} s; requests so far: ${seen.join(', ') || 'none'}`));
+        }, REQUEST_WAIT_MS);
+        waiting.add(waiter);
       }),
     route: (method, path, handle) => void routes.push({ method, path, handle }),
     close: () =>
