@@ -5,7 +5,7 @@
 // 16). Done so, the review path took 17-37 % less CPU time, as measured, for about the same
 // instructions; probably because like work done back to back finds its code and data still in the
 // CPU's caches, which the TLS and HTTP work between single items empties (not proven: this machine
-// has no hardware counters). README, "Performance and reliability", has the figures.
+// has no hardware counters). docs/performance.md, "Why reviews are batched", has the figures.
 
 export interface TurnBatch<T> {
   /** Queues an item; the first item of a turn schedules the batch. */

@@ -7,7 +7,7 @@ import type forge from 'node-forge';
 
 /**
  * node-forge, loaded the first time a certificate is made: `serve` with mounted certificates never
- * needs it, and so starts sooner and smaller (README, "Performance and reliability"). A require,
+ * needs it, and so starts sooner and smaller (docs/performance.md). A require,
  * not an import(): the functions that use it are synchronous, and node-forge is CommonJS.
  */
 const load = createRequire(import.meta.url);
