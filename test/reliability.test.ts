@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAdmissionReview } from '../src/admission/request.js';
 import { review } from '../src/admission/review.js';
 import { defaultConfig } from '../src/config.js';
-import { loadReview, reviewText } from './helpers/fixtures.js';
+import { applyStrict, decodePatch, loadReview, reviewText } from './helpers/fixtures.js';
 import { SERVICE_HOST, certsFromCli, scratchDir, serving, type CertFiles } from './helpers/certs.js';
 import { secretVolume, swapSecretVolume } from './helpers/secret-volume.js';
 import { connectRaw, rawPost } from './helpers/raw-https.js';
@@ -209,7 +209,7 @@ describe('generated garbage', () => {
       return JSON.stringify(body);
     });
 
-  it('answers every generated body with a 2xx or 4xx, never a 5xx, and an allowed answer keeps the uid', async () => {
+  it('answers every generated body with a 2xx or 4xx, never a 5xx, and an allowed answer keeps the uid and has a patch that applies', async () => {
     const bodies = fc.oneof(fc.json(), fc.string({ unit: 'binary', maxLength: 300 }), mutatedReview);
     await fc.assert(
       fc.asyncProperty(bodies, async (body) => {
@@ -218,7 +218,10 @@ describe('generated garbage', () => {
         if (reply.status === 200) {
           const answer = JSON.parse(reply.body);
           expect(answer.response.allowed).toBe(true);
-          expect(answer.response.uid).toBe(JSON.parse(body).request.uid);
+          const { request } = JSON.parse(body);
+          expect(answer.response.uid).toBe(request.uid);
+          // Every operation must apply to the object sent, as the API server applies it: applyStrict throws otherwise.
+          if (answer.response.patch !== undefined) applyStrict(request.object, decodePatch(answer.response.patch));
         } else {
           expect(JSON.parse(reply.body).error).toMatch(/\w/);
         }

@@ -2,7 +2,7 @@
 // wrong (or, for a review whose pod cannot be read, an allowed-unchanged answer), never a 5xx or
 // a stack trace, and the server still answers a good review correctly afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyStrict, decodePatch, loadReview, reviewText } from './helpers/fixtures.js';
+import { APPLIED, INIT_RESOURCES, LIVENESS, READINESS, applyStrict, decodePatch, loadReview, reviewText } from './helpers/fixtures.js';
 import { certsFromCli, serving } from './helpers/certs.js';
 import { WebhookProcess, type RequestOptions } from './helpers/webhook-process.js';
 
@@ -111,10 +111,17 @@ describe('serve with bad input', () => {
     ['a uid of a million characters', withField('uid', 'u'.repeat(1_000_000)), 'u'.repeat(1_000_000)],
     ['an annotation value of 3 MiB', withField('object', { ...good.request.object, metadata: { ...good.request.object.metadata, annotations: { big: 'x'.repeat(3 * 1024 * 1024) } } }), good.request.uid],
     ['container names in unicode', withField('object', { ...good.request.object, spec: { ...good.request.object.spec, initContainers: [{ name: 'ïnït-✓' }] } }), good.request.uid],
-  ])('answers a review with %s', async (_name, body, uid) => {
+  ])('answers a review with %s, and patches its runner pod', async (_name, body, uid) => {
     const reply = await server.review(body);
     expect(reply.status).toBe(200);
-    expect(JSON.parse(reply.body).response.uid).toBe(uid);
+    const { response } = JSON.parse(reply.body);
+    expect(response.uid).toBe(uid);
+    // The byte order mark is the one body JSON.parse refuses as it is; the server drops it.
+    const pod = applyStrict(JSON.parse(body.replace(/^\ufeff/, '')).request.object, decodePatch(response.patch));
+    expect(pod.metadata.annotations[APPLIED]).toBe('init-resources,liveness-probe,readiness-probe,restart-policy');
+    expect(pod.spec.restartPolicy).toBe('OnFailure');
+    expect(pod.spec.containers[0]).toMatchObject({ readinessProbe: READINESS('agui'), livenessProbe: LIVENESS('agui') });
+    for (const container of pod.spec.initContainers) expect(container.resources).toStrictEqual(INIT_RESOURCES);
   });
 
   it('accepts application/json in any case and with parameters', async () => {
