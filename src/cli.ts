@@ -180,5 +180,9 @@ try {
     process.stderr.write(`runner-defaults: cannot listen: ${code === 'EADDRINUSE' ? 'the port is already in use' : message}\n`);
     process.exit(1);
   }
+  if (syscall === 'getaddrinfo') {
+    process.stderr.write(`runner-defaults: cannot listen: no such host to listen on (${message})\n`);
+    process.exit(1);
+  }
   throw error;
 }

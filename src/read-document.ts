@@ -34,7 +34,12 @@ export function parseDocuments(text: string): unknown[] {
   return parseAllDocuments(text, { uniqueKeys: true }).map((document: Document) => {
     const problem = document.errors[0];
     if (problem) throw new DocumentError(`not valid YAML or JSON: ${parserProblem(problem)}`);
-    return document.toJS({ maxAliasCount: 100 });
+    try {
+      return document.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // An alias to no anchor, or one that expands too far (an alias bomb), is found only here.
+      throw new DocumentError(`not valid YAML or JSON: ${parserProblem(error as Error)}`);
+    }
   });
 }
 

@@ -225,6 +225,12 @@ describe('a bad config file is refused with a ConfigError naming the key path an
       'restartPolicy: Always\n---\nrestartPolicy: keep\n',
       (file: string) => `${file}: holds 2 YAML documents; give one`,
     ],
+    [
+      'YAML with an alias to no anchor',
+      'alias.yaml',
+      'restartPolicy: *policy\n',
+      (file: string) => `${file}: not valid YAML or JSON: Unresolved alias (the anchor must be set before the alias): policy`,
+    ],
     ['a root that is a list', 'list.yaml', '- restartPolicy: Always\n', (file: string) => `${file}: (root): must be a mapping of settings`],
     ['a root that is a number', 'number.json', '42', (file: string) => `${file}: (root): must be a mapping of settings`],
   ])('%s', (_what, name, text, message) => {

@@ -79,6 +79,16 @@ describe('runner-defaults mutate', () => {
     ['a missing file', () => ['mutate', '-f', join(scratch, 'absent.yaml')], /^runner-defaults: cannot read .*absent\.yaml: no such file\n$/],
     ['text that is not YAML', () => ['mutate', '-f', scratchFile('bad.yaml', 'a: [1, 2\n')], /^runner-defaults: .*bad\.yaml: not valid YAML or JSON: .+ at line 2, column 1\n$/],
     [
+      'a YAML alias with no anchor',
+      () => ['mutate', '-f', scratchFile('alias.yaml', 'kind: Pod\nspec: *nope\n')],
+      /^runner-defaults: .*alias\.yaml: not valid YAML or JSON: Unresolved alias \(the anchor must be set before the alias\): nope\n$/,
+    ],
+    [
+      'YAML aliases that expand a thousandfold (an alias bomb)',
+      () => ['mutate', '-f', scratchFile('bomb.yaml', 'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n')],
+      /^runner-defaults: .*bomb\.yaml: not valid YAML or JSON: Excessive alias count indicates a resource exhaustion attack\n$/,
+    ],
+    [
       'two pods in one file',
       () => ['mutate', '-f', scratchFile('two.yaml', 'kind: Pod\n---\nkind: Pod\n')],
       /^runner-defaults: .*two\.yaml: holds 2 YAML documents; give one\n$/,
