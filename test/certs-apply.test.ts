@@ -3,13 +3,14 @@
 // install, that a second run writes nothing, when it renews, what --rotate does, and how a refusal
 // reads.
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { makeCertificateAuthority, makeServingCertificate, serviceDnsNames, servingNames } from '../src/tls/certificates.js';
 import { certBootstrapRoutes, stored, type ClusterStore, type WireSecret, type WireWebhookConfiguration } from './helpers/cert-bootstrap-routes.js';
+import { scratchDir } from './helpers/certs.js';
 import { runCli } from './helpers/cli.js';
 import { kubeStatus, startKubeApiServer, writeKubeconfig, type KubeApiServer } from './helpers/kube-api-server.js';
 
@@ -218,5 +219,15 @@ describe('certs command line', () => {
     expect(result.stderr).toContain(message);
     expect(result.stderr).toContain('Usage: runner-defaults certs');
     expect(server.requests).toEqual([]);
+  });
+
+  it.each([
+    ['a folder under a file', (dir: string) => (writeFileSync(join(dir, 'file'), ''), join(dir, 'file', 'sub')), 'ENOTDIR'],
+    ['a folder whose ca.crt is a folder', (dir: string) => (mkdirSync(join(dir, 'ca.crt')), writeFileSync(join(dir, 'ca.key'), ''), dir), 'EISDIR'],
+  ])('exits 1 with one line, and no stack trace, when --out is %s', async (_what, out, code) => {
+    const target = out(scratchDir('certs-out'));
+    const result = await runCli(['certs', '--service', 'runner-defaults', '--namespace', NAMESPACE, '--out', target]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`runner-defaults: cannot read or write the certificate files in ${target} (${code}); give another --out\n`);
   });
 });

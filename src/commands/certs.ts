@@ -2,7 +2,7 @@
 // ca.crt, ca.key, tls.crt and tls.key, and the base64 CA printed for the webhook's caBundle.
 // A CA already in the directory is kept, so a re-issued certificate needs no caBundle change.
 // With --apply it is the cluster's caBundle bootstrap instead (src/kube/ca-bootstrap.ts).
-import { certificatePaths, issueCertificateSet, readCertificateAuthority, writeCertificateSet } from '../tls/certificate-files.js';
+import { certificatePaths, issueCertificateSet, readCertificateAuthority, withCertificateFiles, writeCertificateSet } from '../tls/certificate-files.js';
 import { serviceDnsNames } from '../tls/certificates.js';
 import type { ApplyOptions } from '../kube/ca-bootstrap.js';
 
@@ -21,10 +21,13 @@ export interface CertsResult {
   reusedCa: boolean;
 }
 
+/** Where --out cannot be read or written, one line saying so instead of a stack trace. */
+const outProblem = (out: string) => (code: string) => `cannot read or write the certificate files in ${out} (${code}); give another --out`;
+
 export function runCerts(options: CertsOptions): CertsResult {
-  const existing = options.rotate ? undefined : readCertificateAuthority(options.out);
+  const existing = options.rotate ? undefined : withCertificateFiles(() => readCertificateAuthority(options.out), outProblem(options.out));
   const set = issueCertificateSet(serviceDnsNames(options.service, options.namespace), options.days, existing);
-  writeCertificateSet(options.out, set);
+  withCertificateFiles(() => writeCertificateSet(options.out, set), outProblem(options.out));
   return { caBundle: Buffer.from(set.ca.certificate).toString('base64'), files: certificatePaths(options.out), reusedCa: existing !== undefined };
 }
 
@@ -52,7 +55,8 @@ export async function runCertsApply(options: ApplyOptions & { out?: string }): P
       : `MutatingWebhookConfiguration ${options.webhookConfig}: caBundle already current on all ${result.webhooks} webhooks`,
   ];
   if (options.out) {
-    writeCertificateSet(options.out, plan.set);
+    const { out } = options;
+    withCertificateFiles(() => writeCertificateSet(out, plan.set), outProblem(out));
     notes.push(`wrote ${Object.values(certificatePaths(options.out)).join(', ')}`);
   }
   return { caBundle: result.caBundle, notes };

@@ -10,8 +10,7 @@ import type { RuleContext } from '../rules/types.js';
 import { LimitRangeInformer } from '../server/limit-range-informer.js';
 import { createLogger, type LogLevel } from '../server/logger.js';
 import { DEFAULT_TIMEOUTS, WebhookServer, type Timeouts } from '../server/webhook-server.js';
-import { certificatePaths, ensureDevelopmentCertificates } from '../tls/certificate-files.js';
-import { CertificateError } from '../tls/certificate-watcher.js';
+import { certificatePaths, ensureDevelopmentCertificates, withCertificateFiles } from '../tls/certificate-files.js';
 
 export interface ServeOptions {
   config?: string;
@@ -87,13 +86,10 @@ export async function runServe(options: ServeOptions): Promise<void> {
 
 /** ensureDevelopmentCertificates, with a file-system failure (a read-only directory) as one line that says what to do. */
 function developmentCertificates(directory: string): string | undefined {
-  try {
-    return ensureDevelopmentCertificates(directory);
-  } catch (error) {
-    const { code } = error as NodeJS.ErrnoException;
-    if (typeof code !== 'string') throw error;
-    throw new CertificateError(`cannot make a development certificate in ${directory} (${code}); give --tls-cert and --tls-key`);
-  }
+  return withCertificateFiles(
+    () => ensureDevelopmentCertificates(directory),
+    (code) => `cannot make a development certificate in ${directory} (${code}); give --tls-cert and --tls-key`,
+  );
 }
 
 /**

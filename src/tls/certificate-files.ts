@@ -52,6 +52,20 @@ export function readCertificateAuthority(directory: string): KeyPairPem | undefi
   return authority;
 }
 
+/**
+ * Runs `work` on certificate files; a filesystem error (one with an errno code: a folder that is
+ * a file, no permission) becomes a one-line CertificateError in `explain`'s words.
+ */
+export function withCertificateFiles<T>(work: () => T, explain: (code: string) => string): T {
+  try {
+    return work();
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    if (typeof code !== 'string') throw error;
+    throw new CertificateError(explain(code));
+  }
+}
+
 /** A serving certificate for the hosts, from the given CA or a new one. */
 export function issueCertificateSet(hosts: readonly string[], days: number, ca?: KeyPairPem): CertificateSet {
   const authority = ca ?? makeCertificateAuthority('runner-defaults CA', Math.max(CA_DAYS, days));
