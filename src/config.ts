@@ -12,7 +12,13 @@ const quantity = z
   .refine((value) => !isQuantity(value) || parseQuantity(value).num >= 0n, { message: 'must not be negative' })
   .transform(String);
 
-const seconds = (min: number) => z.int().min(min, { message: `must be a whole number of at least ${min}` });
+/** The largest value a probe's int32 fields take; the API server refuses a pod with more. */
+const INT32_MAX = 2_147_483_647;
+const seconds = (min: number) =>
+  z
+    .int()
+    .min(min, { message: `must be a whole number of at least ${min}` })
+    .max(INT32_MAX, { message: `must be at most ${INT32_MAX} (a probe's fields are 32-bit)` });
 
 function probeSettings(defaults: { initialDelaySeconds: number; periodSeconds: number; timeoutSeconds: number }) {
   return z
@@ -34,11 +40,19 @@ const labelSelector = z.strictObject({
   matchLabels: z.record(z.string(), z.string()).default({}),
   matchExpressions: z
     .array(
-      z.strictObject({
-        key: z.string().min(1),
-        operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
-        values: z.array(z.string()).default([]),
-      }),
+      z
+        .strictObject({
+          key: z.string().min(1),
+          operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+          values: z.array(z.string()).default([]),
+        })
+        // As the API server validates a label selector: In and NotIn need values, Exists and DoesNotExist take none.
+        .superRefine(({ operator, values }, context) => {
+          const takesValues = operator === 'In' || operator === 'NotIn';
+          if (takesValues === values.length > 0) return;
+          const message = takesValues ? `must not be empty for ${operator}` : `must be empty for ${operator}`;
+          context.addIssue({ code: 'custom', path: ['values'], message });
+        }),
     )
     .default([]),
 });

@@ -197,6 +197,24 @@ describe('a bad config file is refused with a ConfigError naming the key path an
       invalid('selector.matchExpressions[0].operator: Invalid option: expected one of "In"|"NotIn"|"Exists"|"DoesNotExist"'),
     ],
     [
+      'an In expression with no values (it would match no pod, and the webhook would do nothing)',
+      'in-empty.yaml',
+      'selector:\n  matchExpressions:\n    - key: app\n      operator: In\n',
+      invalid('selector.matchExpressions[0].values: must not be empty for In'),
+    ],
+    [
+      'an Exists expression with values',
+      'exists-values.yaml',
+      'selector:\n  matchExpressions:\n    - key: app\n      operator: Exists\n      values: [runner]\n',
+      invalid('selector.matchExpressions[0].values: must be empty for Exists'),
+    ],
+    [
+      'a probe delay beyond a 32-bit field',
+      'int32.yaml',
+      'livenessProbe:\n  initialDelaySeconds: 2147483648\n',
+      invalid("livenessProbe.initialDelaySeconds: must be at most 2147483647 (a probe's fields are 32-bit)"),
+    ],
+    [
       'several problems at once',
       'several.yaml',
       'bogus: 1\nrestartPolicy: x\nport:\n  fallback: 0\n',
