@@ -119,6 +119,11 @@ describe('the port the probes call', () => {
   it.each<[string, Partial<Container>, string | number]>([
     ['the container port named agui, by its name', { ports: [{ containerPort: 7000 }, { name: 'agui', containerPort: 9090 }] }, 'agui'],
     ['a literal AGUI_PORT env value when no port is named agui', { ports: [{ containerPort: 7000 }], env: [{ name: 'AGUI_PORT', value: '8123' }] }, 8123],
+    [
+      'the last AGUI_PORT when the env defines it twice, as the kubelet does',
+      { ports: [{ containerPort: 7000 }], env: [{ name: 'AGUI_PORT', value: '9000' }, { name: 'AGUI_PORT', value: '8123' }] },
+      8123,
+    ],
     ['the first container port when AGUI_PORT comes from a secret', { ports: [{ containerPort: 7000 }], env: [{ name: 'AGUI_PORT', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] }, 7000],
     ['the first container port when AGUI_PORT is not a number', { ports: [{ containerPort: 7000 }], env: [{ name: 'AGUI_PORT', value: '$(PORT)' }] }, 7000],
     ['the first container port when AGUI_PORT is out of range', { ports: [{ containerPort: 7000 }], env: [{ name: 'AGUI_PORT', value: '70000' }] }, 7000],

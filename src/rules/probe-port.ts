@@ -9,7 +9,8 @@ type Readable<T> = { readonly [K in keyof T]: T[K] };
 export function probePort(container: Readable<Container>, port: Config['port']): number | string {
   const ports = container.ports ?? [];
   if (ports.some((entry) => entry?.name === port.name)) return port.name;
-  const env = container.env?.find((entry) => entry?.name === port.env);
+  // The last definition of a name is the one the container gets, as the kubelet builds its env.
+  const env = container.env?.findLast((entry) => entry?.name === port.env);
   const fromEnv = env && env.valueFrom == null ? portNumber(env.value) : undefined;
   if (fromEnv !== undefined) return fromEnv;
   for (const entry of ports) {
