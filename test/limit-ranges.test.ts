@@ -194,6 +194,16 @@ describe('init-container defaults fitted inside the namespace LimitRanges', () =
     expect(limitRangesFor(ranges, 'team').map((range) => range.metadata?.name)).toEqual(['mine', 'anywhere']);
   });
 
+  it('a ratio below 1, which the API server refuses, bounds nothing: the plain defaults are added, and the rest of the review is not lost', () => {
+    const limitRanges = [limitRange('zero', { type: 'Container', maxLimitRequestRatio: { cpu: '0', memory: '500m' } })];
+    const original = runnerPod({ spec: { initContainers: [initContainer()] } });
+    const { decision, patched, plain } = run(original, limitRanges);
+    expect(decision.outcome).toBe('patched');
+    expect(decision.changes).toEqual(['init-resources', 'liveness-probe', 'readiness-probe', 'restart-policy']);
+    expect(decision.adjustments).toEqual([]);
+    expect(patched).toStrictEqual(plain);
+  });
+
   it('is idempotent: deciding again on the patched pod adds nothing', () => {
     for (const { limitRanges, initContainers } of CASES) {
       const { patched } = run(pod(initContainers), limitRanges);

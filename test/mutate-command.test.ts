@@ -176,6 +176,11 @@ describe('runner-defaults mutate', () => {
         'kind: LimitRange\nmetadata: { name: bad }\nspec:\n  limits:\n  - { type: Container, max: { cpu: lots } }\n',
         /^runner-defaults: .*bad-lr\.yaml: LimitRange "bad": spec\.limits\[0\]\.max\.cpu is not a quantity\n$/,
       ],
+      [
+        'a maxLimitRequestRatio below 1',
+        'kind: LimitRange\nmetadata: { name: zero }\nspec:\n  limits:\n  - { type: Container, maxLimitRequestRatio: { cpu: "0" } }\n',
+        /^runner-defaults: .*bad-lr\.yaml: LimitRange "zero": spec\.limits\[0\]\.maxLimitRequestRatio\.cpu is below 1, which the API server refuses\n$/,
+      ],
       ['a List without items', 'kind: List\napiVersion: v1\n', /^runner-defaults: .*bad-lr\.yaml: a List needs an items list\n$/],
     ])('exits 1 with a one-line reason for %s', async (_name, text, message) => {
       const { code, stdout, stderr } = await runCli(['mutate', '-f', legacy, '--limit-ranges', scratchFile('bad-lr.yaml', text)]);

@@ -23,6 +23,7 @@ import {
   maxQuantity,
   minQuantity,
   multiplyQuantities,
+  ONE,
   quantityOrUndefined,
   subtractQuantities,
   ZERO,
@@ -88,6 +89,8 @@ export function boundsFor(limitRanges: readonly LimitRange[], type: 'Container' 
       for (const kind of ['min', 'max', 'ratio'] as const) {
         const value = quantityOrUndefined(item[KEYS[kind]]?.[resource]);
         if (!value) continue;
+        // The API server refuses a ratio below 1; one that gets here anyway (an offline file) bounds nothing.
+        if (kind === 'ratio' && compareQuantities(value, ONE) < 0) continue;
         const current = bounds[kind];
         const order = current ? compareQuantities(value, current.value) : 0;
         const tighter = !current || (kind === 'min' ? order > 0 : order < 0);
@@ -209,7 +212,7 @@ export function fitPair(existing: Partial<Pair>, plain: Pair, constraints: Const
     limit = clamp(maxQuantity(plain.limit, request), lower(limLow, own(request)), upper(limHigh, ratioHigh));
   } else if (existing.limit) {
     limit = existing.limit;
-    const ratioLow = ratio && !isZero(ratio.value) ? own(minQuantity(limit, ceilToStep(divideQuantities(limit, ratio.value), step))) : undefined;
+    const ratioLow = ratio && own(minQuantity(limit, ceilToStep(divideQuantities(limit, ratio.value), step)));
     request = clamp(minQuantity(plain.request, limit), lower(reqLow, ratioLow), upper(reqHigh, own(limit)));
   } else {
     request = clamp(request, reqLow, reqHigh);

@@ -105,6 +105,7 @@ function reduced(num: bigint, den: bigint): Quantity {
 }
 
 export const ZERO: Quantity = { num: 0n, den: 1n };
+export const ONE: Quantity = { num: 1n, den: 1n };
 export const addQuantities = (a: Quantity, b: Quantity): Quantity => reduced(a.num * b.den + b.num * a.den, a.den * b.den);
 export const subtractQuantities = (a: Quantity, b: Quantity): Quantity => reduced(a.num * b.den - b.num * a.den, a.den * b.den);
 /** a × b; a ratio such as a LimitRange's maxLimitRequestRatio is a quantity too ("4", "1.5"). */
