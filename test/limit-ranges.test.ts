@@ -7,12 +7,14 @@ import { podCreateRequest } from '../src/admission/request.js';
 import { warningsFor } from '../src/admission/warnings.js';
 import { defaultConfig } from '../src/config.js';
 import { limitRangesFor, type LimitRange, type LimitRangeItem } from '../src/rules/limit-ranges.js';
+import { MAX_FITTED_INIT_CONTAINERS } from '../src/rules/init-resources.js';
 import type { Container, Pod } from '../src/rules/types.js';
 import { applyStrict } from './helpers/fixtures.js';
 import { limitRangeViolations, type CheckPod } from './helpers/limit-range-check.js';
 import { initContainer, runnerPod } from './helpers/pods.js';
 
 const probes = { readinessProbe: { exec: { command: ['true'] } }, livenessProbe: { exec: { command: ['true'] } } };
+const INIT = { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '100m', memory: '128Mi' } };
 const RUNNER_RESOURCES = { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } };
 
 function limitRange(name: string, ...limits: LimitRangeItem[]): LimitRange {
@@ -202,6 +204,44 @@ describe('init-container defaults fitted inside the namespace LimitRanges', () =
     expect(decision.changes).toEqual(['init-resources', 'liveness-probe', 'readiness-probe', 'restart-policy']);
     expect(decision.adjustments).toEqual([]);
     expect(patched).toStrictEqual(plain);
+  });
+
+  describe(`a pod with more than ${MAX_FITTED_INIT_CONTAINERS} init containers`, () => {
+    const limitRanges = [limitRange('pod', { type: 'Pod', max: { cpu: '1000', memory: '1000Gi' } })];
+    const inits = (count: number, resources?: Container['resources']) =>
+      Array.from({ length: count }, (_, at) => initContainer(resources && structuredClone(resources), { name: `init-${at}`, ...(at % 2 ? { restartPolicy: 'Always' } : {}) }));
+
+    it('gets no init-container defaults, and the change says why; the rest of the review is done', () => {
+      const count = MAX_FITTED_INIT_CONTAINERS + 1;
+      const { decision, patched } = run(runnerPod({ spec: { initContainers: inits(count) } }), limitRanges);
+      expect(decision.changes).toEqual(['liveness-probe', 'readiness-probe', 'restart-policy']);
+      expect(patched.spec?.initContainers?.every((container) => container.resources === undefined)).toBe(true);
+      expect(decision.details).toContain(
+        `added no resources to init containers: the pod has ${count} init containers, more than the ${MAX_FITTED_INIT_CONTAINERS} this webhook fits inside a namespace's LimitRanges`,
+      );
+    });
+
+    it('is unchanged when it has every other default, and the reason says defaults were left out', () => {
+      const complete = runnerPod({ runner: probes, spec: { restartPolicy: 'OnFailure', initContainers: inits(MAX_FITTED_INIT_CONTAINERS + 1) } });
+      const decision = decide(podCreateRequest(complete as Record<string, unknown>), { config: defaultConfig, limitRanges });
+      expect(decision.outcome).toBe('unchanged');
+      expect(decision.reason).toBe('the pod has every default the LimitRange leaves room for');
+    });
+
+    it('gets no such report when its init containers already have their resources', () => {
+      const decision = decide(podCreateRequest(runnerPod({ spec: { initContainers: inits(MAX_FITTED_INIT_CONTAINERS + 1, INIT) } }) as Record<string, unknown>), {
+        config: defaultConfig,
+        limitRanges,
+      });
+      expect(decision.details.filter((detail) => detail.includes('init container'))).toEqual([]);
+    });
+
+    it(`fits every one of ${MAX_FITTED_INIT_CONTAINERS}, the most it fits, half of them sidecars`, () => {
+      const { decision, patched } = run(runnerPod({ spec: { initContainers: inits(MAX_FITTED_INIT_CONTAINERS) } }), limitRanges);
+      expect(decision.changes).toContain('init-resources');
+      expect(patched.spec?.initContainers?.map((container) => container.resources)).toEqual(Array(MAX_FITTED_INIT_CONTAINERS).fill(INIT));
+      expect(violations(patched, limitRanges)).toEqual([]);
+    });
   });
 
   it('is idempotent: deciding again on the patched pod adds nothing', () => {

@@ -143,15 +143,19 @@ function podBase(pod: Pod, index: number, side: Side, resource: string): Quantit
   const containers = pod.spec?.containers ?? [];
   const inits = pod.spec?.initContainers ?? [];
   const value = (container: Container | undefined) => amountOf(container, side, resource) ?? ZERO;
-  const sidecarsBefore = (end: number) => sum(inits.slice(0, end).map((init, at) => (isSidecar(init) && at !== index ? value(init) : ZERO)));
   const focus = inits[index];
+  const sidecarsBefore = (end: number) => sum(inits.slice(0, end).map((init, at) => (isSidecar(init) && at !== index ? value(init) : ZERO)));
   if (!focus || !isSidecar(focus)) return sidecarsBefore(index);
-  let base = addQuantities(sum(containers.map(value)), sidecarsBefore(inits.length));
-  for (let later = index + 1; later < inits.length; later++) {
-    const init = inits[later] as Container;
-    if (!isSidecar(init)) base = maxQuantity(base, addQuantities(value(init), sidecarsBefore(later)));
-  }
-  return base;
+  // One pass, with the other sidecars started so far kept as a running sum (linear in the init containers).
+  let sidecars = ZERO;
+  let laterPeak: Quantity | undefined;
+  inits.forEach((init, at) => {
+    if (at === index) return;
+    if (isSidecar(init)) sidecars = addQuantities(sidecars, value(init));
+    else if (at > index) laterPeak = maxQuantity(laterPeak ?? ZERO, addQuantities(value(init), sidecars));
+  });
+  const running = addQuantities(sum(containers.map(value)), sidecars);
+  return laterPeak ? maxQuantity(running, laterPeak) : running;
 }
 
 /** How one resource of one init container is constrained: by its Container bounds and the room the Pod bounds leave. */
