@@ -181,7 +181,7 @@ try {
     process.exit(1);
   }
   if (syscall === 'getaddrinfo') {
-    process.stderr.write(`runner-defaults: cannot listen: no such host to listen on (${message})\n`);
+    process.stderr.write(`runner-defaults: cannot listen: cannot resolve the --host name (${message})\n`);
     process.exit(1);
   }
   throw error;

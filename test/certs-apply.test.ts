@@ -67,6 +67,16 @@ function expectConsistentInstall(stdout: string): void {
 }
 
 describe('certs --apply on a fresh install', () => {
+  it('says the cluster is updated when --out cannot be written afterwards, and exits 1', async () => {
+    const dir = scratchDir('apply-out');
+    writeFileSync(join(dir, 'file'), '');
+    const out = join(dir, 'file', 'sub');
+    const result = await apply('--out', out);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`runner-defaults: the cluster is updated, but the certificate files cannot be written in ${out} (ENOTDIR); run again with another --out\n`);
+    expectConsistentInstall(secret().data?.['ca.crt'] ?? '');
+  });
+
   it('creates the TLS Secret and sets its CA as the caBundle of every webhook, with a JSON patch', async () => {
     const result = await apply();
     expect(result.stderr).toBe(

@@ -8,7 +8,7 @@ import { warningsFor } from '../src/admission/warnings.js';
 import { defaultConfig } from '../src/config.js';
 import { limitRangesFor, type LimitRange, type LimitRangeItem } from '../src/rules/limit-ranges.js';
 import { MAX_FITTED_INIT_CONTAINERS } from '../src/rules/init-resources.js';
-import type { Container, Pod } from '../src/rules/types.js';
+import { describeAdjustment, type Container, type Pod } from '../src/rules/types.js';
 import { applyStrict } from './helpers/fixtures.js';
 import { limitRangeViolations, type CheckPod } from './helpers/limit-range-check.js';
 import { initContainer, runnerPod } from './helpers/pods.js';
@@ -124,6 +124,16 @@ const CASES: Case[] = [
     adjustments: ['adjusted cpu: limit 1 -> 500m', 'adjusted memory: limit 1Gi -> 512Mi'],
   },
   {
+    name: 'a sidecar before a large init container gets the Pod max less that init container, which runs beside it',
+    limitRanges: [limitRange('pod', { type: 'Pod', max: { cpu: '2' } })],
+    initContainers: [
+      initContainer(undefined, { name: 'state-sync', restartPolicy: 'Always' }),
+      initContainer({ requests: { cpu: '1800m', memory: '128Mi' }, limits: { cpu: '1800m', memory: '1Gi' } }, { name: 'hydrate' }),
+    ],
+    expected: { limits: { cpu: '200m', memory: '1Gi' }, requests: { cpu: '100m', memory: '128Mi' } },
+    adjustments: ['adjusted cpu: limit 1 -> 200m'],
+  },
+  {
     name: 'a sidecar that would push the running pod past a Pod max gets no limit there (nothing fits), and the rest',
     limitRanges: [limitRange('pod', { type: 'Pod', max: { cpu: '1' } })],
     initContainers: [initContainer({ requests: { cpu: '600m' } }, { name: 'state-sync', restartPolicy: 'Always' })],
@@ -211,13 +221,26 @@ describe('init-container defaults fitted inside the namespace LimitRanges', () =
     const inits = (count: number, resources?: Container['resources']) =>
       Array.from({ length: count }, (_, at) => initContainer(resources && structuredClone(resources), { name: `init-${at}`, ...(at % 2 ? { restartPolicy: 'Always' } : {}) }));
 
-    it('gets no init-container defaults, and the change says why; the rest of the review is done', () => {
+    it('gets no init-container defaults in a namespace with a Pod LimitRange, and says why; the rest of the review is done', () => {
       const count = MAX_FITTED_INIT_CONTAINERS + 1;
       const { decision, patched } = run(runnerPod({ spec: { initContainers: inits(count) } }), limitRanges);
       expect(decision.changes).toEqual(['liveness-probe', 'readiness-probe', 'restart-policy']);
       expect(patched.spec?.initContainers?.every((container) => container.resources === undefined)).toBe(true);
-      expect(decision.details).toContain(
-        `added no resources to init containers: the pod has ${count} init containers, more than the ${MAX_FITTED_INIT_CONTAINERS} this webhook fits inside a namespace's LimitRanges`,
+      const reason = `${count} init containers, over the ${MAX_FITTED_INIT_CONTAINERS} fitted to a Pod LimitRange`;
+      expect(decision.adjustments).toEqual(['cpu', 'memory'].map((resource) => ({ action: 'skipped', resource, reason })));
+      expect(decision.adjustments.map(describeAdjustment)).toContain(`skipped cpu of every init container: ${reason}`);
+      expect(warningsFor(decision)).toEqual([
+        `runner-defaults: added no cpu to init containers: ${reason}`,
+        `runner-defaults: added no memory to init containers: ${reason}`,
+        ...decision.details.slice(2).map((detail) => `runner-defaults: ${detail}`),
+      ]);
+    });
+
+    it('fits them as usual where the LimitRanges bound only containers (the work then grows only with their number)', () => {
+      const containerMax = [limitRange('max', { type: 'Container', max: { cpu: '500m' } })];
+      const { patched } = run(runnerPod({ spec: { initContainers: inits(MAX_FITTED_INIT_CONTAINERS + 1) } }), containerMax);
+      expect(new Set(patched.spec?.initContainers?.map((container) => JSON.stringify(container.resources)))).toEqual(
+        new Set([JSON.stringify({ limits: { cpu: '500m', memory: '1Gi' }, requests: { cpu: '100m', memory: '128Mi' } })]),
       );
     });
 

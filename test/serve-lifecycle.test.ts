@@ -61,7 +61,7 @@ describe('serve start-up', () => {
       /^runner-defaults: .*certs\/ca\.crt and .*certs\/ca\.key are not a usable CA \(the certificate file does not hold a PEM certificate\); remove both to make a new one\n$/,
     ],
     ['a port that is not a number', () => ['--port', 'https'], 2, /must be a whole number from 0 to 65535/],
-    ['a --host that does not resolve', () => ['--host', 'nonexistent.invalid'], 1, /^runner-defaults: cannot listen: no such host to listen on \(getaddrinfo \w+ nonexistent\.invalid\)\n$/],
+    ['a --host that does not resolve', () => ['--host', 'nonexistent.invalid'], 1, /^runner-defaults: cannot listen: cannot resolve the --host name \(getaddrinfo \w+ nonexistent\.invalid\)\n$/],
   ])('refuses to start with %s', async (_name, args, code, message) => {
     const dir = scratchDir('bad-start');
     const result = await runCli(['serve', '--host', '127.0.0.1', '--port', '0', ...args(dir)], '', [], dir);

@@ -61,8 +61,7 @@ export function decide(request: AdmissionRequest, context: RuleContext): Decisio
   const details = result.changes.flatMap((change) => change.details);
   const adjustments = result.changes.some((change) => change.adjustments) ? result.changes.flatMap((change) => change.adjustments ?? []) : [];
   if (result.patch.length === 0) {
-    // A change that edited nothing reports defaults left out for the LimitRanges' sake.
-    const skipped = result.changes.some((change) => change.edited === false);
+    const skipped = adjustments.some((adjustment) => adjustment.action === 'skipped');
     const reason = skipped ? 'the pod has every default the LimitRange leaves room for' : 'the pod already has every default';
     return { ...unchanged('unchanged', object, reason), details, adjustments };
   }

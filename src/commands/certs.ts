@@ -56,7 +56,11 @@ export async function runCertsApply(options: ApplyOptions & { out?: string }): P
   ];
   if (options.out) {
     const { out } = options;
-    withCertificateFiles(() => writeCertificateSet(out, plan.set), outProblem(out));
+    // The cluster is already updated here; a rerun with another --out writes the same files.
+    withCertificateFiles(
+      () => writeCertificateSet(out, plan.set),
+      (code) => `the cluster is updated, but the certificate files cannot be written in ${out} (${code}); run again with another --out`,
+    );
     notes.push(`wrote ${Object.values(certificatePaths(options.out)).join(', ')}`);
   }
   return { caBundle: result.caBundle, notes };

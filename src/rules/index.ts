@@ -10,7 +10,7 @@ export const RULES: readonly Rule[] = [readinessProbe, livenessProbe, restartPol
 
 /**
  * Runs every rule on the draft; records what changed in the applied annotation. Returns every
- * change, sorted; one with `edited: false` only reports (defaults a LimitRange left no room for).
+ * change, sorted; one with `edited: false` only reports (defaults left out for a LimitRange's sake).
  */
 export function applyRules(pod: PodDraft, context: RuleContext): Change[] {
   const changes: Change[] = [];

@@ -143,8 +143,8 @@ function podBase(pod: Pod, index: number, side: Side, resource: string): Quantit
   const containers = pod.spec?.containers ?? [];
   const inits = pod.spec?.initContainers ?? [];
   const value = (container: Container | undefined) => amountOf(container, side, resource) ?? ZERO;
-  const focus = inits[index];
   const sidecarsBefore = (end: number) => sum(inits.slice(0, end).map((init, at) => (isSidecar(init) && at !== index ? value(init) : ZERO)));
+  const focus = inits[index];
   if (!focus || !isSidecar(focus)) return sidecarsBefore(index);
   // One pass, with the other sidecars started so far kept as a running sum (linear in the init containers).
   let sidecars = ZERO;

@@ -23,15 +23,15 @@ export interface LimitRangeAdjustment {
   action: 'adjusted' | 'skipped';
   /** The resource name: cpu or memory. */
   resource: string;
-  /** The init container's name. */
-  container: string;
+  /** The init container's name; absent when it is every init container (a pod with too many to fit). */
+  container?: string;
   /** What moved and why, or why nothing fits; names and amounts only. */
   reason: string;
 }
 
 /** One adjustment in words, as the review log line and audit give it. */
 export function describeAdjustment({ action, container, resource, reason }: LimitRangeAdjustment): string {
-  return `${action} ${resource} of init container "${container}": ${reason}`;
+  return `${action} ${resource} of ${container === undefined ? 'every init container' : `init container "${container}"`}: ${reason}`;
 }
 
 /** Everything a rule may consult besides the pod. */

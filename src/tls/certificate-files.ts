@@ -53,8 +53,8 @@ export function readCertificateAuthority(directory: string): KeyPairPem | undefi
 }
 
 /**
- * Runs `work` on certificate files; a filesystem error (one with an errno code: a folder that is
- * a file, no permission) becomes a one-line CertificateError in `explain`'s words.
+ * Runs `work` on certificate files; an error from Node with a code (a folder that is a file, no
+ * permission) becomes a one-line CertificateError in `explain`'s words. Ours pass unchanged.
  */
 export function withCertificateFiles<T>(work: () => T, explain: (code: string) => string): T {
   try {
