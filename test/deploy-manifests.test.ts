@@ -58,12 +58,15 @@ function one<T>(kind: string, name?: string): T {
 const deployment = one<IDeployment>('Deployment');
 const service = one<IService>('Service');
 const webhookConfig = one<IMutatingWebhookConfiguration>('MutatingWebhookConfiguration');
-/** The webhook's pods' identity, and the bootstrap's and audit's. */
+/** The webhook's pods' identity, the bootstrap's and audit's. */
 const serviceAccount = one<IServiceAccount>('ServiceAccount', 'runner-defaults');
-const adminAccount = one<IServiceAccount>('ServiceAccount', 'runner-defaults-admin');
+const bootstrapAccount = one<IServiceAccount>('ServiceAccount', 'runner-defaults-bootstrap');
+const auditAccount = one<IServiceAccount>('ServiceAccount', 'runner-defaults-audit');
 const configMap = one<IConfigMap>('ConfigMap');
-const clusterRole = one<IClusterRole>('ClusterRole', 'runner-defaults');
-const clusterRoleBinding = one<IClusterRoleBinding>('ClusterRoleBinding', 'runner-defaults');
+const bootstrapRole = one<IClusterRole>('ClusterRole', 'runner-defaults-bootstrap');
+const bootstrapRoleBinding = one<IClusterRoleBinding>('ClusterRoleBinding', 'runner-defaults-bootstrap');
+const auditRole = one<IClusterRole>('ClusterRole', 'runner-defaults-audit');
+const auditRoleBinding = one<IClusterRoleBinding>('ClusterRoleBinding', 'runner-defaults-audit');
 const webhookRole = one<IClusterRole>('ClusterRole', 'runner-defaults-webhook');
 const webhookRoleBinding = one<IClusterRoleBinding>('ClusterRoleBinding', 'runner-defaults-webhook');
 const role = one<IRole>('Role');
@@ -115,11 +118,12 @@ describe('the kustomization', () => {
     expect([...kustomization.resources].sort()).toEqual(files.sort());
   });
 
-  it('renders each object the install needs: one of each, but two identities with their roles', () => {
+  it('renders each object the install needs: one of each, but three identities with their roles', () => {
     expect(objects.map((object) => object.kind).sort()).toEqual(
       [
-        'ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'MutatingWebhookConfiguration',
-        'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount', 'ServiceAccount',
+        ...['ClusterRole', 'ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Deployment'],
+        ...['MutatingWebhookConfiguration', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service'],
+        ...['ServiceAccount', 'ServiceAccount', 'ServiceAccount'],
       ].sort(),
     );
   });
@@ -218,6 +222,9 @@ describe('the Deployment', () => {
   it('reads its certificate from the Secret the bootstrap writes, at the paths given to --tls-cert and --tls-key', () => {
     const volume = podSpec?.volumes?.find((candidate) => candidate.secret);
     expect(volume?.secret?.secretName).toBe(DEFAULT_SECRET);
+    // Readable by the pod's group (fsGroup) only, whichever YAML version reads the file.
+    expect(volume?.secret?.defaultMode).toBe(0o440);
+    expect(podSpec?.securityContext?.fsGroup).toBeDefined();
     const mount = container.volumeMounts?.find((candidate) => candidate.name === volume?.name);
     expect(mount?.readOnly).toBe(true);
     expect(flag(container.args, 'tls-cert')).toBe(`${mount?.mountPath}/tls.crt`);
@@ -250,8 +257,9 @@ describe('the Service, PodDisruptionBudget and NetworkPolicy', () => {
     expect(containerPort(port?.targetPort)).toBe(Number(flag(container.args, 'port')));
   });
 
-  it('keep one webhook pod up through a drain', () => {
+  it('keep one webhook pod up through a drain, but never hold one that is not ready', () => {
     expect(pdb.spec?.minAvailable).toBe(1);
+    expect(pdb.spec?.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
   });
 
   it('let traffic in on the webhook port only', () => {
@@ -315,12 +323,14 @@ describe('the MutatingWebhookConfiguration', () => {
 });
 
 describe('RBAC', () => {
-  const admin = { kind: 'ServiceAccount', name: adminAccount.metadata?.name, namespace: NAMESPACE };
+  const bootstrap = { kind: 'ServiceAccount', name: bootstrapAccount.metadata?.name, namespace: NAMESPACE };
+  const audit = { kind: 'ServiceAccount', name: auditAccount.metadata?.name, namespace: NAMESPACE };
   const webhookAccount = { kind: 'ServiceAccount', name: serviceAccount.metadata?.name, namespace: NAMESPACE };
 
   it.each([
-    { what: 'the admin ClusterRoleBinding', binding: clusterRoleBinding, roleKind: 'ClusterRole', roleName: clusterRole.metadata?.name, account: admin },
-    { what: 'the admin RoleBinding', binding: roleBinding, roleKind: 'Role', roleName: role.metadata?.name, account: admin },
+    { what: "the bootstrap's ClusterRoleBinding", binding: bootstrapRoleBinding, roleKind: 'ClusterRole', roleName: bootstrapRole.metadata?.name, account: bootstrap },
+    { what: "the bootstrap's RoleBinding", binding: roleBinding, roleKind: 'Role', roleName: role.metadata?.name, account: bootstrap },
+    { what: "audit's ClusterRoleBinding", binding: auditRoleBinding, roleKind: 'ClusterRole', roleName: auditRole.metadata?.name, account: audit },
     { what: "the webhook's ClusterRoleBinding", binding: webhookRoleBinding, roleKind: 'ClusterRole', roleName: webhookRole.metadata?.name, account: webhookAccount },
   ])('$what grants its role to its ServiceAccount only', ({ binding, roleKind, roleName, account }) => {
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: roleKind, name: roleName });
@@ -331,22 +341,23 @@ describe('RBAC', () => {
     expect(webhookRole.rules).toEqual([{ apiGroups: [''], resources: ['limitranges'], verbs: ['list', 'watch'] }]);
   });
 
-  it('lets audit list LimitRanges, read-only', () => {
-    expect(clusterRole.rules?.filter((rule) => rule.resources?.includes('limitranges'))).toEqual([
+  it('lets audit list pods and LimitRanges cluster-wide, and nothing else (no get, no watch)', () => {
+    expect(auditRole.rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
       { apiGroups: [''], resources: ['limitranges'], verbs: ['list'] },
     ]);
   });
 
-  it('reads pods cluster-wide with get and list only', () => {
-    expect(clusterRole.rules?.filter((rule) => rule.resources?.includes('pods'))).toEqual([
-      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+  it('lets the bootstrap get and patch the one webhook configuration, by name, and read no pod', () => {
+    expect(bootstrapRole.rules).toEqual([
+      { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: [webhookConfig.metadata?.name], verbs: ['get', 'patch'] },
     ]);
   });
 
-  it('gets and patches the one webhook configuration, by name', () => {
-    expect(clusterRole.rules?.filter((rule) => rule.resources?.includes('mutatingwebhookconfigurations'))).toEqual([
-      { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: [webhookConfig.metadata?.name], verbs: ['get', 'patch'] },
-    ]);
+  it('mounts the token of no identity but the webhook pods\' own', () => {
+    expect(serviceAccount.automountServiceAccountToken).toBe(true);
+    expect(bootstrapAccount.automountServiceAccountToken).toBe(false);
+    expect(auditAccount.automountServiceAccountToken).toBe(false);
   });
 
   it('gets and updates the one TLS Secret by name, and creates Secrets in its own namespace only', () => {
@@ -358,7 +369,7 @@ describe('RBAC', () => {
   });
 
   it('grants nothing else', () => {
-    const rules = [...(clusterRole.rules ?? []), ...(role.rules ?? []), ...(webhookRole.rules ?? [])];
+    const rules = [...(bootstrapRole.rules ?? []), ...(auditRole.rules ?? []), ...(role.rules ?? []), ...(webhookRole.rules ?? [])];
     expect(new Set(rules.flatMap((rule) => rule.resources ?? []))).toEqual(new Set(['pods', 'mutatingwebhookconfigurations', 'secrets', 'limitranges']));
     expect(rules.flatMap((rule) => rule.verbs)).not.toContain('*');
   });
@@ -388,11 +399,16 @@ describe('the bootstrap Job', () => {
     expect(flag(bootstrap?.args, 'webhook-config')).toBe(webhookConfig.metadata?.name);
   });
 
-  it('runs in the namespace as the admin ServiceAccount, with its token, from the same image as the server', () => {
+  it('runs in the namespace as the bootstrap ServiceAccount, with its token, from the same image as the server', () => {
     expect(bootstrapJob?.metadata?.namespace).toBe(NAMESPACE);
-    expect(spec?.serviceAccountName).toBe(adminAccount.metadata?.name);
+    expect(spec?.serviceAccountName).toBe(bootstrapAccount.metadata?.name);
     expect(spec?.automountServiceAccountToken).toBe(true);
     expect(bootstrap?.image).toBe(container.image);
+  });
+
+  it('gives up on a pod that never starts, so its TTL can remove it', () => {
+    expect(bootstrapJob?.spec?.activeDeadlineSeconds).toBeGreaterThan(0);
+    expect(bootstrapJob?.spec?.ttlSecondsAfterFinished).toBeGreaterThan(0);
   });
 
   it('meets the same restricted security settings as the server', () => {
