@@ -115,8 +115,14 @@ describe('certificate rotation through a Secret volume', () => {
     await server.stop();
   });
 
+  /** The expiry /metrics gives for the serving certificate in use, and the one a certificate file says. */
+  const expiryInUse = async () => Number(/^runner_defaults_serving_certificate_expiry_timestamp_seconds (\d+)$/m.exec((await server.request({ path: '/metrics' })).body)?.[1]);
+  const expiryOf = (file: string) => Date.parse(new X509Certificate(readFileSync(file)).validTo) / 1000;
+
   it('serves the new certificate to new connections within 5 s of the ..data swap, with no failed request meanwhile', async () => {
-    const renewed = await certsFromCli(first.dir); // same CA, new serving certificate
+    const firstExpiry = expiryOf(first.cert);
+    expect(await expiryInUse()).toBe(firstExpiry);
+    const renewed = await certsFromCli(first.dir, 30); // same CA, new serving certificate, written over the first
     const newFingerprint = fingerprint(readFileSync(renewed.cert));
     expect(newFingerprint).not.toBe(fingerprint(readFileSync(join(root, 'tls.crt'))));
     const replies: Reply[] = [];
@@ -136,6 +142,9 @@ describe('certificate rotation through a Secret volume', () => {
     expect(replies.filter((reply) => reply.status !== 200)).toStrictEqual([]);
     expect(replies.at(-1)?.fingerprint256).toBe(newFingerprint);
     expect(replies[0]?.fingerprint256).not.toBe(newFingerprint);
+    // The metric follows the certificate in use: 30 days now, 365 before.
+    expect(await expiryInUse()).toBe(expiryOf(renewed.cert));
+    expect(expiryOf(renewed.cert)).toBeLessThan(firstExpiry);
   });
 
   it('ignores a mismatched pair with a log line and keeps serving the pair in use', async () => {

@@ -1,6 +1,7 @@
 // Prometheus metrics with prom-client, in a registry of the server's own (so several servers in
 // one test process never share counters). Values are outcomes and change names, never pod data.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { X509Certificate } from 'node:crypto';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { OUTCOMES, type Outcome } from '../admission/decide.js';
 import { CHANGE_NAMES, type ChangeName } from '../rules/types.js';
 
@@ -13,6 +14,8 @@ export interface Metrics {
   invalidRequests: Counter<'status'>;
   duration: Histogram<'result'>;
   limitRangeAdjustments: Counter<'action' | 'resource'>;
+  /** Sets the serving certificate's expiry from the certificate in use (its PEM). */
+  certificateInUse(certificatePem: Buffer): void;
 }
 
 interface CounterText {
@@ -76,5 +79,13 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
   for (const action of ['adjusted', 'skipped']) for (const resource of ['cpu', 'memory']) limitRangeAdjustments.inc({ action, resource }, 0);
-  return { registry, reviews, changes, invalidRequests, duration, limitRangeAdjustments };
+  // Nothing else says the certificate is about to expire; once it has, the API server cannot call
+  // the webhook, and with failurePolicy Ignore pods are created without their defaults, silently.
+  const certificateExpiry = new Gauge({
+    name: 'runner_defaults_serving_certificate_expiry_timestamp_seconds',
+    help: 'When the serving certificate in use expires, in Unix time: alert well before it (certs --apply renews it within 30 days of it)',
+    registers: [registry],
+  });
+  const certificateInUse = (certificatePem: Buffer): void => certificateExpiry.set(Date.parse(new X509Certificate(certificatePem).validTo) / 1000);
+  return { registry, reviews, changes, invalidRequests, duration, limitRangeAdjustments, certificateInUse };
 }

@@ -72,13 +72,17 @@ export class WebhookServer {
       keyFile: options.keyFile,
       pollIntervalMs: options.certPollMs,
       logger: options.logger,
-      onChange: (pair) => this.server?.setSecureContext({ ...TLS_OPTIONS, ...pair }),
+      onChange: (pair) => {
+        this.server?.setSecureContext({ ...TLS_OPTIONS, ...pair });
+        this.metrics.certificateInUse(pair.cert);
+      },
     });
   }
 
   /** Loads the certificate and listens; resolves with the bound address. */
   async listen(port: number, host?: string): Promise<AddressInfo> {
     const pair: TlsPair = await this.watcher.load();
+    this.metrics.certificateInUse(pair.cert);
     const { timeouts, logger } = this.options;
     const { handleReview } = this;
     const app = createApp(this.state, this.metrics, handleReview.reportWaiting);

@@ -28,8 +28,8 @@ function files(dir: string): CertFiles {
 }
 
 /** A CA and serving certificate made by `runner-defaults certs`; returns the files and the printed caBundle. */
-export async function certsFromCli(dir = scratchDir('certs')): Promise<CertFiles & { caBundle: string }> {
-  const result = await runCli(['certs', '--service', SERVICE, '--namespace', NAMESPACE, '--out', dir]);
+export async function certsFromCli(dir = scratchDir('certs'), days = 365): Promise<CertFiles & { caBundle: string }> {
+  const result = await runCli(['certs', '--service', SERVICE, '--namespace', NAMESPACE, '--out', dir, '--days', String(days)]);
   if (result.code !== 0) throw new Error(`certs failed: ${result.stderr}`);
   return { ...files(dir), caBundle: result.stdout.trim() };
 }
