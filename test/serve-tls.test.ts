@@ -157,4 +157,16 @@ describe('certificate rotation through a Secret volume', () => {
     expect(reply.status).toBe(200);
     expect(reply.fingerprint256).toBe(inUse);
   });
+
+  it('ignores a chain cut off as it is written (the leaf, then half the next certificate), and keeps serving', async () => {
+    const inUse = (await server.request({ agent: false })).fingerprint256;
+    // The pair in use (written over the first in the first test), with 200 bytes of a second certificate after it.
+    const cutChain = Buffer.concat([readFileSync(first.cert), readFileSync(first.ca).subarray(0, 200)]);
+    swapSecretVolume(root, '..2026_11_28_10_00_00.000000004', cutChain, readFileSync(first.key));
+    const warning = await server.waitForLog((line) => line.msg === 'new certificate files ignored; the pair in use stays' && line.reason !== 'the private key does not belong to the certificate');
+    expect(warning.reason).toMatch(/^TLS cannot use the pair: .*PEM/);
+    const reply = await server.request({ agent: false });
+    expect(reply.status).toBe(200);
+    expect(reply.fingerprint256).toBe(inUse);
+  });
 });

@@ -6,6 +6,7 @@
 // ignored; the pair in use stays in use.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
@@ -27,7 +28,7 @@ export interface CertificateWatcherOptions {
 
 export class CertificateError extends Error {}
 
-/** Reads and checks a pair: both parse, the key belongs to the certificate. */
+/** Reads and checks a pair: both parse, the key belongs to the certificate, TLS can use them. */
 export async function readTlsPair(certFile: string, keyFile: string): Promise<TlsPair> {
   let cert: Buffer;
   let key: Buffer;
@@ -54,6 +55,13 @@ export function checkTlsPair(pair: TlsPair): void {
     throw new CertificateError('the key file does not hold a PEM private key');
   }
   if (!matches) throw new CertificateError('the private key does not belong to the certificate');
+  // The checks above read only the first certificate of the file; TLS reads the whole chain, and a
+  // chain cut off as it is written (a leaf, then half an intermediate) fails only here.
+  try {
+    createSecureContext({ cert: pair.cert, key: pair.key });
+  } catch (error) {
+    throw new CertificateError(`TLS cannot use the pair: ${(error as Error).message}`);
+  }
 }
 
 export class CertificateWatcher {
@@ -119,9 +127,15 @@ export class CertificateWatcher {
       return;
     }
     if (this.current && pair.cert.equals(this.current.cert) && pair.key.equals(this.current.key)) return;
+    try {
+      this.options.onChange(pair);
+    } catch (error) {
+      // Whatever the check missed, a pair the server cannot take must not take the server down.
+      this.reject(error as Error);
+      return;
+    }
     this.current = pair;
     this.lastRejected = undefined;
-    this.options.onChange(pair);
     this.options.logger.info({ certFile: this.options.certFile, ...describeCertificate(pair.cert) }, 'serving certificate reloaded');
   }
 
