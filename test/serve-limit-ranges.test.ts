@@ -146,6 +146,48 @@ describe('serve follows the LimitRanges of the API server', () => {
   });
 });
 
+describe('serve with an API server whose watches fail', () => {
+  async function withBrokenWatches(mode: LimitRangeApi['brokenWatches'], check: (server: WebhookProcess, api: LimitRangeApi) => Promise<void>): Promise<void> {
+    const api = await startKubeApiServer();
+    const limitRanges = new LimitRangeApi(api, [limitRange('ratio', NAMESPACE, { type: 'Container', maxLimitRequestRatio: { cpu: '4' } })]);
+    limitRanges.brokenWatches = mode;
+    const server = await startServe(['--kubeconfig', writeKubeconfig({ server: api.url, caPem: api.caPem, token: api.token })]);
+    try {
+      await check(server, limitRanges);
+    } finally {
+      expect(await server.stop()).toBe(0);
+      await api.close();
+    }
+  }
+
+  it.each([
+    ['every watch ends as soon as it starts', 'end-at-once', 1],
+    ['every watch is answered 410 Gone (so the informer lists again each time)', 'gone', 4],
+  ] as const)('when %s, spaces the watches out, doubling the wait, and says so', async (_what, mode, listsAtMost) => {
+    await withBrokenWatches(mode, async (server, api) => {
+      const warning = (ended: number) => (line: Record<string, unknown>) =>
+        line.msg === 'LimitRange watches end as soon as they start; watching again later' && line.watchesEndedAtOnce === ended;
+      expect((await server.waitForLog(warning(2))).retryInMs).toBe(500);
+      expect((await server.waitForLog(warning(3))).retryInMs).toBe(1000);
+      // Without the waits, the informer had watched (or listed and watched) hundreds of times by now.
+      expect(api.watches).toBeLessThanOrEqual(4);
+      expect(api.lists).toBeLessThanOrEqual(listsAtMost);
+      // The LimitRanges of the first list are still used.
+      expect((await initResources(server)).resources).not.toStrictEqual(PLAIN);
+    });
+  });
+
+  it('treats a watch ERROR event other than 410 as a failure: says so and retries with the backoff', async () => {
+    await withBrokenWatches('error-event', async (server, api) => {
+      const failed = (line: Record<string, unknown>) => line.msg === 'LimitRange list or watch failed; retrying' && String(line.err).includes('watch ERROR event: 500');
+      expect((await server.waitForLog(failed)).retryInMs).toBe(500);
+      const second = await server.waitForLog((line) => failed(line) && line.retryInMs === 1000);
+      expect(second.err).toBe('watch ERROR event: 500 etcd is unavailable');
+      expect(api.watches).toBeLessThanOrEqual(3);
+    });
+  });
+});
+
 describe('serve without a reachable API server', () => {
   it('with no kubeconfig and not in a cluster, says so in one line and serves the plain defaults', async () => {
     const server = await startServe([]);

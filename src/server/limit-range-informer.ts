@@ -1,7 +1,8 @@
 // Every namespace's LimitRanges, kept in memory for `serve` by the client library's informer:
 // list, then watch; a watch that ends cleanly is resumed from the last resourceVersion, a 410 Gone
 // (as a status or a watch ERROR event) makes the library list again, and a failed list or watch
-// (network, 5xx, 403) is retried here with a capped backoff, since the library then gives up.
+// (network, 5xx, 403, another watch ERROR event) is retried here with a capped backoff, since the
+// library then gives up. Watches that keep ending at once are spaced out (paced-watch.ts).
 //
 // The list is a raw GET through the kubeconfig (src/kube/connection.ts), not CoreV1Api: the
 // objects stay plain JSON, as the watch events are (the library's Watch parses lines with
@@ -12,6 +13,8 @@ import { connectWith } from '../kube/connection.js';
 import type { LimitRange } from '../rules/limit-ranges.js';
 
 export const LIMIT_RANGES_PATH = '/api/v1/limitranges';
+const RETRY_MS = 500;
+const MAX_RETRY_MS = 30_000;
 
 export interface LimitRangeInformerOptions {
   /** The kubeconfig and its current cluster, as loadKubeConfig gives them. */
@@ -31,6 +34,7 @@ interface WireList {
 
 export class LimitRangeInformer {
   private readonly informer;
+  private readonly watch;
   private readonly retryMs: number;
   private readonly maxRetryMs: number;
   private delayMs: number;
@@ -43,13 +47,14 @@ export class LimitRangeInformer {
   lists = 0;
 
   private constructor(
-    informer: Awaited<ReturnType<typeof makeLimitRangeInformer>>,
+    { informer, watch }: Awaited<ReturnType<typeof makeLimitRangeInformer>>,
     private readonly logger: Logger,
     options: LimitRangeInformerOptions,
   ) {
     this.informer = informer;
-    this.retryMs = options.retryMs ?? 500;
-    this.maxRetryMs = options.maxRetryMs ?? 30_000;
+    this.watch = watch;
+    this.retryMs = options.retryMs ?? RETRY_MS;
+    this.maxRetryMs = options.maxRetryMs ?? MAX_RETRY_MS;
     this.delayMs = this.retryMs;
     informer.on('error', (error: unknown) => this.retry(error));
     const progress = () => (this.delayMs = this.retryMs);
@@ -61,8 +66,8 @@ export class LimitRangeInformer {
   /** Starts listing and watching; does not wait for the first list (see `listed`). */
   static async start(options: LimitRangeInformerOptions): Promise<LimitRangeInformer> {
     const holder: { self?: LimitRangeInformer } = {};
-    const informer = await makeLimitRangeInformer(options.kubeConfig, options.cluster, () => holder.self?.stored());
-    const self = (holder.self = new LimitRangeInformer(informer, options.logger, options));
+    const made = await makeLimitRangeInformer(options, () => holder.self?.stored());
+    const self = (holder.self = new LimitRangeInformer(made, options.logger, options));
     self.run();
     return self;
   }
@@ -75,6 +80,7 @@ export class LimitRangeInformer {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.watch.stop();
     await this.informer.stop();
   }
 
@@ -100,8 +106,8 @@ export class LimitRangeInformer {
   }
 }
 
-async function makeLimitRangeInformer(kubeConfig: KubeConfig, cluster: Cluster, onList: () => void) {
-  const { makeInformer } = await import('@kubernetes/client-node');
+async function makeLimitRangeInformer({ kubeConfig, cluster, logger, retryMs = RETRY_MS, maxRetryMs = MAX_RETRY_MS }: LimitRangeInformerOptions, onList: () => void) {
+  const [{ ListWatch }, { PacedWatch }] = await Promise.all([import('@kubernetes/client-node'), import('./paced-watch.js')]);
   const connection = connectWith(kubeConfig, cluster);
   const list = async () => {
     const body = (await connection.get(LIMIT_RANGES_PATH)) as WireList;
@@ -114,7 +120,10 @@ async function makeLimitRangeInformer(kubeConfig: KubeConfig, cluster: Cluster, 
   // library then resumes it from its resourceVersion), so no watch lives on a connection forever.
   // The library builds the watch URL from this path and adds its own parameters to it.
   const watchPath = `${LIMIT_RANGES_PATH}?timeoutSeconds=${300 + Math.floor(Math.random() * 300)}`;
-  return makeInformer<LimitRange & { metadata: { name?: string; namespace?: string } }>(kubeConfig, watchPath, list as never);
+  const watch = new PacedWatch(kubeConfig, { retryMs, maxRetryMs, logger });
+  // As the library's makeInformer builds it, with our Watch; started by run().
+  const informer = new ListWatch<LimitRange & { metadata: { name?: string; namespace?: string } }>(watchPath, watch, list as never, false);
+  return { informer, watch };
 }
 
 function describe(error: unknown): string {

@@ -25,6 +25,11 @@ export class LimitRangeApi {
   /** How many lists and watches were asked for. */
   lists = 0;
   watches = 0;
+  /**
+   * How every new watch is answered when set, as a broken API server or proxy does: a 200 that
+   * ends at once with no event, an ERROR event with a 500 Status, or 410 Gone.
+   */
+  brokenWatches: 'end-at-once' | 'error-event' | 'gone' | undefined;
 
   constructor(server: KubeApiServer, initial: LimitRange[] = []) {
     for (const range of initial) this.store('ADDED', range, false);
@@ -93,6 +98,12 @@ export class LimitRangeApi {
 
   private watch(request: ApiRequest): ApiResponse {
     this.watches += 1;
+    if (this.brokenWatches === 'gone') return kubeStatus(410, 'Gone', 'too old resource version');
+    if (this.brokenWatches === 'end-at-once') return { stream: (res) => res.end() };
+    if (this.brokenWatches === 'error-event') {
+      const status = kubeStatus(500, 'InternalError', 'etcd is unavailable').body;
+      return { stream: (res) => res.end(`${JSON.stringify({ type: 'ERROR', object: status })}\n`) };
+    }
     const from = Number(request.url.searchParams.get('resourceVersion') || this.resourceVersion);
     if (from < this.compactedAt) return kubeStatus(410, 'Gone', `too old resource version: ${from} (${this.compactedAt})`);
     return {
