@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAudit, type AuditOptions } from '../src/commands/audit.js';
 import { runCli } from './helpers/cli.js';
-import { mixedCluster } from './helpers/cluster-pods.js';
+import { compliantByHand, listed, mixedCluster } from './helpers/cluster-pods.js';
 import { kubeStatus, startKubeApiServer, writeKubeconfig, type KubeApiServer } from './helpers/kube-api-server.js';
 import { podsFrom, servePods, type PodListOptions } from './helpers/pod-list-routes.js';
 import { LimitRangeApi } from './helpers/limit-range-routes.js';
@@ -304,6 +304,26 @@ describe('runner-defaults audit with LimitRanges', () => {
     expect(json.pods[3].limitRange.effect).toBe('skipped');
     expect(json.pods[3].limitRange.adjustments[0]).toMatch(/^skipped cpu of init container "init-hydrate": no value fits min 2, max 1 \(LimitRange tight\)$/);
     expect(json.pods[1].limitRange).toBeUndefined();
+  });
+
+  it('counts a pod as compliant when it lacks only what its LimitRanges leave no room for, as the webhook adds nothing', async () => {
+    // Every default by hand, but no cpu on the init container, in a namespace whose LimitRange no cpu amount fits.
+    const pod = compliantByHand();
+    const init = pod.spec?.initContainers?.[0];
+    if (!init?.resources?.requests || !init.resources.limits) throw new Error('compliantByHand changed shape');
+    delete init.resources.requests.cpu;
+    delete init.resources.limits.cpu;
+    const { server, kubeconfig } = await cluster([listed(pod, 'team-beta', 'session-6-runner', NOW - 60_000)]);
+    new LimitRangeApi(server, [
+      { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'tight', namespace: 'team-beta' }, spec: { limits: [{ type: 'Container', min: { cpu: '2' }, max: { cpu: '1' } }] } },
+    ]);
+    const { code, stdout } = await audit(kubeconfig, { allNamespaces: true, failOnMissing: true });
+    expect(code).toBe(0);
+    expect(stdout.split('\n').slice(0, 2)).toStrictEqual([
+      'NAMESPACE   NAME               AGE   STATUS   READINESS   LIVENESS   RESTART-POLICY   INIT-RESOURCES',
+      'team-beta   session-6-runner   60s   ok       ok          ok         ok               ok (LimitRange leaves no room)',
+    ]);
+    expect(stdout).toContain('1 runner pod, 0 patched by the webhook, 1 compliant, 0 opted out, 0 missing defaults');
   });
 
   it('says once on stderr when it may not list LimitRanges (403), and shows their effect as unknown', async () => {

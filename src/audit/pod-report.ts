@@ -34,13 +34,18 @@ export interface LimitRangeNote {
   adjustments: string[];
 }
 
-/** How the namespace's LimitRanges (undefined: could not be listed) would shape the init-container defaults. */
-export function limitRangeNote(pod: Pod, context: RuleContext, limitRanges: readonly LimitRange[] | undefined): LimitRangeNote {
-  if (limitRanges === undefined) return { effect: 'unknown', adjustments: [] };
-  if (limitRanges.length === 0) return { effect: 'none', adjustments: [] };
-  const { adjustments } = decide(podCreateRequest((optedOut(pod) ? withoutSkip(pod) : pod) as Record<string, unknown>), { ...context, limitRanges });
+/**
+ * The row of a pod that lacks init-container resources, with its namespace's LimitRanges taken
+ * into account (undefined: they could not be listed): the note says how they shape the defaults,
+ * and `missing` becomes what the webhook, which fits its defaults inside them, would add. A pod
+ * whose LimitRanges leave room for none of the missing keys lacks nothing the webhook could add.
+ */
+export function withLimitRanges(row: PodRow, pod: Pod, context: RuleContext, limitRanges: readonly LimitRange[] | undefined): PodRow {
+  if (limitRanges === undefined) return { ...row, limitRange: { effect: 'unknown', adjustments: [] } };
+  if (limitRanges.length === 0) return { ...row, limitRange: { effect: 'none', adjustments: [] } };
+  const { adjustments, changes } = decide(podCreateRequest((optedOut(pod) ? withoutSkip(pod) : pod) as Record<string, unknown>), { ...context, limitRanges });
   const effect = adjustments.some((adjustment) => adjustment.action === 'skipped') ? 'skipped' : adjustments.length > 0 ? 'adjusted' : 'none';
-  return { effect, adjustments: adjustments.map(describeAdjustment) };
+  return { ...row, missing: changes, limitRange: { effect, adjustments: adjustments.map(describeAdjustment) } };
 }
 
 export function podReport(pod: Pod, context: RuleContext): PodRow {

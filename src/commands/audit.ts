@@ -5,7 +5,7 @@
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { AuditError, ApiStatusError, connect } from '../kube/connection.js';
 import { listPods } from '../audit/list-pods.js';
-import { countRow, emptySummary, limitRangeNote, podReport, type PodRow } from '../audit/pod-report.js';
+import { countRow, emptySummary, podReport, withLimitRanges, type PodRow } from '../audit/pod-report.js';
 import type { Connection } from '../kube/connection.js';
 import type { LimitRange } from '../rules/limit-ranges.js';
 import { renderJson, renderTable, type AuditFormat } from '../audit/render.js';
@@ -64,8 +64,8 @@ async function audit(options: AuditOptions, streams: AuditStreams): Promise<numb
   const limitRangesOf = namespaceLimitRanges(connection, (line) => streams.stderr(`${PREFIX} ${line}\n`));
   for await (const pods of listPods(connection, query, (line) => streams.stderr(`${PREFIX} ${line}\n`))) {
     for (const pod of pods) {
-      const row = podReport(pod, context);
-      if (row.missing.includes('init-resources')) row.limitRange = limitRangeNote(pod, context, await limitRangesOf(row.namespace));
+      const plain = podReport(pod, context);
+      const row = plain.missing.includes('init-resources') ? withLimitRanges(plain, pod, context, await limitRangesOf(plain.namespace)) : plain;
       rows.push(row);
       countRow(summary, row);
     }
