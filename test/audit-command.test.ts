@@ -324,6 +324,9 @@ describe('runner-defaults audit with LimitRanges', () => {
       'team-beta   session-6-runner   60s   ok       ok          ok         ok               ok (LimitRange leaves no room)',
     ]);
     expect(stdout).toContain('1 runner pod, 0 patched by the webhook, 1 compliant, 0 opted out, 0 missing defaults');
+    const json = JSON.parse((await audit(kubeconfig, { allNamespaces: true, output: 'json' })).stdout);
+    expect(json.pods[0]).toMatchObject({ missing: [], limitRange: { effect: 'skipped' } });
+    expect(json.summary).toMatchObject({ compliant: 1, missingDefaults: 0 });
   });
 
   it('says once on stderr when it may not list LimitRanges (403), and shows their effect as unknown', async () => {

@@ -20,7 +20,10 @@ export interface PodRow {
   missing: ChangeName[];
   /** Why the rules could not read the pod (the webhook would allow it unchanged). */
   unreadable?: string;
-  /** For a pod missing init-resources: how its namespace's LimitRanges would shape them. */
+  /**
+   * For a pod lacking init-container resources: how its namespace's LimitRanges would shape them.
+   * With `skipped` for every key it lacks, `missing` no longer names init-resources.
+   */
   limitRange?: LimitRangeNote;
 }
 

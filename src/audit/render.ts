@@ -30,9 +30,9 @@ function defaultCell(row: PodRow, name: ChangeName): string {
     const effect = name === 'init-resources' ? row.limitRange?.effect : undefined;
     return effect === 'adjusted' ? 'missing (fitted to LimitRange)' : effect === 'skipped' ? 'missing (LimitRange leaves some out)' : 'missing';
   }
+  if (row.applied.includes(name)) return 'added';
   // Lacking only what the LimitRanges leave no room for: the webhook would add nothing either.
-  if (name === 'init-resources' && row.limitRange?.effect === 'skipped') return 'ok (LimitRange leaves no room)';
-  return row.applied.includes(name) ? 'added' : 'ok';
+  return name === 'init-resources' && row.limitRange?.effect === 'skipped' ? 'ok (LimitRange leaves no room)' : 'ok';
 }
 
 export function summaryLine(summary: AuditSummary): string {

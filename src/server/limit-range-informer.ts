@@ -26,6 +26,9 @@ export interface LimitRangeInformerOptions {
   maxRetryMs?: number;
 }
 
+/** The retry settings, with their defaults filled in. */
+type Retry = Required<Pick<LimitRangeInformerOptions, 'retryMs' | 'maxRetryMs'>>;
+
 interface WireList {
   kind?: string;
   items?: LimitRange[];
@@ -49,13 +52,13 @@ export class LimitRangeInformer {
   private constructor(
     { informer, watch }: Awaited<ReturnType<typeof makeLimitRangeInformer>>,
     private readonly logger: Logger,
-    options: LimitRangeInformerOptions,
+    { retryMs, maxRetryMs }: Retry,
   ) {
     this.informer = informer;
     this.watch = watch;
-    this.retryMs = options.retryMs ?? RETRY_MS;
-    this.maxRetryMs = options.maxRetryMs ?? MAX_RETRY_MS;
-    this.delayMs = this.retryMs;
+    this.retryMs = retryMs;
+    this.maxRetryMs = maxRetryMs;
+    this.delayMs = retryMs;
     informer.on('error', (error: unknown) => this.retry(error));
     const progress = () => (this.delayMs = this.retryMs);
     informer.on('add', progress);
@@ -66,8 +69,9 @@ export class LimitRangeInformer {
   /** Starts listing and watching; does not wait for the first list (see `listed`). */
   static async start(options: LimitRangeInformerOptions): Promise<LimitRangeInformer> {
     const holder: { self?: LimitRangeInformer } = {};
-    const made = await makeLimitRangeInformer(options, () => holder.self?.stored());
-    const self = (holder.self = new LimitRangeInformer(made, options.logger, options));
+    const retry: Retry = { retryMs: options.retryMs ?? RETRY_MS, maxRetryMs: options.maxRetryMs ?? MAX_RETRY_MS };
+    const made = await makeLimitRangeInformer(options, retry, () => holder.self?.stored());
+    const self = (holder.self = new LimitRangeInformer(made, options.logger, retry));
     self.run();
     return self;
   }
@@ -106,7 +110,7 @@ export class LimitRangeInformer {
   }
 }
 
-async function makeLimitRangeInformer({ kubeConfig, cluster, logger, retryMs = RETRY_MS, maxRetryMs = MAX_RETRY_MS }: LimitRangeInformerOptions, onList: () => void) {
+async function makeLimitRangeInformer({ kubeConfig, cluster, logger }: LimitRangeInformerOptions, { retryMs, maxRetryMs }: Retry, onList: () => void) {
   const [{ ListWatch }, { PacedWatch }] = await Promise.all([import('@kubernetes/client-node'), import('./paced-watch.js')]);
   const connection = connectWith(kubeConfig, cluster);
   const list = async () => {

@@ -10,7 +10,7 @@ import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 
 /** A watch that ends sooner than this after it started did not work. */
-export const MIN_WATCH_MS = 1000;
+const MIN_WATCH_MS = 1000;
 
 export interface Pacing {
   /** The wait after the second watch in a row that ended at once; doubled each time up to maxRetryMs. */
@@ -31,7 +31,10 @@ export class PacedWatch extends Watch {
   /** Watches in a row that ended at once, cleanly or with 410 (the ends the library retries itself). */
   private quickEnds = 0;
   private stopped = false;
-  private timer: NodeJS.Timeout | undefined;
+  /** Ends the wait before a watch, if one is under way. */
+  private endWait: (() => void) | undefined;
+  /** The watch under way, to abort at stop(). */
+  private current: AbortController | undefined;
 
   constructor(
     config: KubeConfig,
@@ -40,42 +43,61 @@ export class PacedWatch extends Watch {
     super(config);
   }
 
-  /** No watch starts after this; a wait in progress ends without one. */
+  /** No watch starts after this; a wait under way ends without one, and the watch under way is aborted. */
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.endWait?.();
+    this.current?.abort();
   }
 
   override async watch(path: string, queryParams: Parameters<Watch['watch']>[1], callback: WatchCallback, done: WatchDone): Promise<AbortController> {
     // One quick end is normal (a 410 means: list again, then watch); two in a row are not.
-    if (this.quickEnds >= 2) {
+    if (this.quickEnds >= 2 && !this.stopped) {
       const waitMs = Math.min(this.pacing.retryMs * 2 ** (this.quickEnds - 2), this.pacing.maxRetryMs);
       this.pacing.logger.warn({ watchesEndedAtOnce: this.quickEnds, retryInMs: waitMs }, 'LimitRange watches end as soon as they start; watching again later');
-      await new Promise((resolve) => (this.timer = setTimeout(resolve, waitMs)));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs);
+        timer.unref();
+        this.endWait = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.endWait = undefined;
     }
     if (this.stopped) return new AbortController();
-    const started = Date.now();
+    const started = performance.now();
     let ended = false;
+    let controller: AbortController | undefined;
     const end = (error: unknown): void => {
       if (ended) return;
       ended = true;
-      if (!error || isGone(error)) this.quickEnds = Date.now() - started < MIN_WATCH_MS ? this.quickEnds + 1 : 0;
+      // A failure is the informer's to back off from; only the ends the library retries at once count here.
+      if (error && !isGone(error)) this.quickEnds = 0;
+      else this.quickEnds = performance.now() - started < MIN_WATCH_MS ? this.quickEnds + 1 : 0;
       done(error);
     };
-    const controller: AbortController = await super.watch(
-      path,
-      queryParams,
-      (phase, object: { code?: unknown; message?: unknown } | undefined, event) => {
-        if (phase === 'ERROR' && object?.code !== 410) {
-          end(new Error(`watch ERROR event: ${String(object?.code)} ${String(object?.message)}`));
-          controller.abort();
-          return;
-        }
-        if (phase !== 'ERROR' && phase !== 'BOOKMARK') this.quickEnds = 0;
-        callback(phase, object, event);
-      },
-      end,
-    );
+    const onEvent: WatchCallback = (phase, object: { code?: unknown; message?: unknown } | undefined, event) => {
+      // Lines already read may follow an end (an ERROR event, then more in the same chunk).
+      if (ended) return;
+      if (phase === 'ERROR' && object?.code !== 410) {
+        end(new Error(`watch ERROR event: ${String(object?.code)} ${String(object?.message)}`));
+        controller?.abort();
+        return;
+      }
+      if (phase !== 'ERROR' && phase !== 'BOOKMARK') this.quickEnds = 0;
+      callback(phase, object, event);
+    };
+    try {
+      controller = await super.watch(path, queryParams, onEvent, end);
+    } catch (error) {
+      // Setting the request up can fail before it is sent (an exec credential plugin, a token file):
+      // an ordinary failure, retried with the backoff, not an unhandled rejection.
+      end(error);
+      return new AbortController();
+    }
+    if (this.stopped) controller.abort();
+    this.current = controller;
     return controller;
   }
 }

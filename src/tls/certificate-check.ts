@@ -2,7 +2,7 @@
 // caBundle bootstrap twice writes nothing the second time. Pure: PEM text and a clock in, the
 // reason to replace (or nothing) out.
 import { X509Certificate } from 'node:crypto';
-import { checkTlsPair } from './certificate-watcher.js';
+import { checkTlsPair, KEY_MISMATCH } from './certificate-watcher.js';
 import { issueCertificateSet, type CertificateSet } from './certificate-files.js';
 import { makeServingCertificate, servingNames, type KeyPairPem } from './certificates.js';
 
@@ -37,8 +37,9 @@ function readPair(certificatePem: string | undefined, keyPem: string | undefined
   if (!certificate || !certificatePem || !keyPem) return `no ${what}`;
   try {
     checkTlsPair({ cert: Buffer.from(certificatePem), key: Buffer.from(keyPem) });
-  } catch {
-    return `the ${what} key does not match its certificate`;
+  } catch (error) {
+    const reason = (error as Error).message;
+    return reason === KEY_MISMATCH ? `the ${what} key does not match its certificate` : `the ${what} cannot be used (${reason})`;
   }
   return certificate;
 }

@@ -28,6 +28,8 @@ export interface CertificateWatcherOptions {
 
 export class CertificateError extends Error {}
 
+export const KEY_MISMATCH = 'the private key does not belong to the certificate';
+
 /** Reads and checks a pair: both parse, the key belongs to the certificate, TLS can use them. */
 export async function readTlsPair(certFile: string, keyFile: string): Promise<TlsPair> {
   let cert: Buffer;
@@ -54,7 +56,7 @@ export function checkTlsPair(pair: TlsPair): void {
   } catch {
     throw new CertificateError('the key file does not hold a PEM private key');
   }
-  if (!matches) throw new CertificateError('the private key does not belong to the certificate');
+  if (!matches) throw new CertificateError(KEY_MISMATCH);
   // The checks above read only the first certificate of the file; TLS reads the whole chain, and a
   // chain cut off as it is written (a leaf, then half an intermediate) fails only here.
   try {
