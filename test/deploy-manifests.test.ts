@@ -11,7 +11,7 @@ import { ClusterRoleBinding, type IClusterRoleBinding } from 'kubernetes-models/
 import { Role, type IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding, type IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1/Deployment';
-import { Job, type IJob } from 'kubernetes-models/batch/v1/Job';
+import { CronJob, type ICronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { PodDisruptionBudget, type IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { NetworkPolicy, type INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import {
@@ -47,7 +47,6 @@ function readManifests(file: string): Manifest[] {
 const kustomization = parse(readFileSync(`${DEPLOY}kustomization.yaml`, 'utf8')) as { kind: string; resources: string[] };
 const rendered = kustomization.resources.flatMap((file) => readManifests(file).map((object) => ({ file, object })));
 const objects = rendered.map(({ object }) => object);
-const [bootstrapJob] = readManifests('bootstrap-job.yaml') as unknown as IJob[];
 
 function one<T>(kind: string, name?: string): T {
   const found = objects.filter((object) => object.kind === kind && (name === undefined || object.metadata?.name === name));
@@ -107,13 +106,13 @@ const VALIDATORS: Record<string, (object: unknown) => void> = {
   PodDisruptionBudget: (object) => new PodDisruptionBudget(object as IPodDisruptionBudget).validate(),
   NetworkPolicy: (object) => new NetworkPolicy(object as INetworkPolicy).validate(),
   MutatingWebhookConfiguration: (object) => new MutatingWebhookConfiguration(object as IMutatingWebhookConfiguration).validate(),
-  Job: (object) => new Job(object as IJob).validate(),
+  CronJob: (object) => new CronJob(object as ICronJob).validate(),
 };
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration']);
 
 describe('the kustomization', () => {
-  it('lists every manifest in deploy/ but the bootstrap Job, and nothing else', () => {
-    const files = readdirSync(DEPLOY).filter((file) => file.endsWith('.yaml') && file !== 'kustomization.yaml' && file !== 'bootstrap-job.yaml');
+  it('lists every manifest in deploy/, and nothing else', () => {
+    const files = readdirSync(DEPLOY).filter((file) => file.endsWith('.yaml') && file !== 'kustomization.yaml');
     expect(kustomization.kind).toBe('Kustomization');
     expect([...kustomization.resources].sort()).toEqual(files.sort());
   });
@@ -121,14 +120,14 @@ describe('the kustomization', () => {
   it('renders each object the install needs: one of each, but three identities with their roles', () => {
     expect(objects.map((object) => object.kind).sort()).toEqual(
       [
-        ...['ClusterRole', 'ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Deployment'],
+        ...['ClusterRole', 'ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'CronJob', 'Deployment'],
         ...['MutatingWebhookConfiguration', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service'],
         ...['ServiceAccount', 'ServiceAccount', 'ServiceAccount'],
       ].sort(),
     );
   });
 
-  it.each([...rendered, { file: 'bootstrap-job.yaml', object: bootstrapJob as unknown as Manifest }].map(({ file, object }) => ({
+  it.each(rendered.map(({ file, object }) => ({
     file, kind: object.kind, name: object.metadata.name ?? object.metadata.generateName, object,
   })))('the $kind $name in $file matches the Kubernetes schema', ({ kind, object }) => {
     const validate = VALIDATORS[kind];
@@ -387,38 +386,42 @@ describe('the config', () => {
   });
 });
 
-describe('the bootstrap Job', () => {
-  const spec = bootstrapJob?.spec?.template.spec;
-  const bootstrap = spec?.containers[0];
+describe('the certificate CronJob', () => {
+  const cronJob = one<ICronJob>('CronJob');
+  const jobSpec = cronJob.spec?.jobTemplate.spec;
+  const spec = jobSpec?.template.spec;
+  const certs = spec?.containers[0];
 
   it('runs certs --apply with the defaults deploy/ uses', () => {
-    expect(bootstrap?.args?.slice(0, 2)).toEqual(['certs', '--apply']);
-    expect(flag(bootstrap?.args, 'service')).toBe(service.metadata?.name);
-    expect(flag(bootstrap?.args, 'namespace')).toBe(NAMESPACE);
-    expect(flag(bootstrap?.args, 'secret')).toBe(DEFAULT_SECRET);
-    expect(flag(bootstrap?.args, 'webhook-config')).toBe(webhookConfig.metadata?.name);
+    expect(certs?.args?.slice(0, 2)).toEqual(['certs', '--apply']);
+    expect(flag(certs?.args, 'service')).toBe(service.metadata?.name);
+    expect(flag(certs?.args, 'namespace')).toBe(NAMESPACE);
+    expect(flag(certs?.args, 'secret')).toBe(DEFAULT_SECRET);
+    expect(flag(certs?.args, 'webhook-config')).toBe(webhookConfig.metadata?.name);
   });
 
   it('runs in the namespace as the bootstrap ServiceAccount, with its token, from the same image as the server', () => {
-    expect(bootstrapJob?.metadata?.namespace).toBe(NAMESPACE);
+    expect(cronJob.metadata?.namespace).toBe(NAMESPACE);
     expect(spec?.serviceAccountName).toBe(bootstrapAccount.metadata?.name);
     expect(spec?.automountServiceAccountToken).toBe(true);
-    expect(bootstrap?.image).toBe(container.image);
+    expect(certs?.image).toBe(container.image);
   });
 
-  it('gives up on a pod that never starts, so its TTL can remove it', () => {
-    expect(bootstrapJob?.spec?.activeDeadlineSeconds).toBeGreaterThan(0);
-    expect(bootstrapJob?.spec?.ttlSecondsAfterFinished).toBeGreaterThan(0);
+  it('runs weekly, one run at a time, and gives up on a pod that never starts', () => {
+    // Weekly renews well inside the 30 days before expiry at which certs --apply renews.
+    expect(cronJob.spec?.schedule).toMatch(/^\d+ \d+ \* \* [0-6]$/);
+    expect(cronJob.spec?.concurrencyPolicy).toBe('Forbid');
+    expect(jobSpec?.activeDeadlineSeconds).toBeGreaterThan(0);
   });
 
   it('meets the same restricted security settings as the server', () => {
     expect(spec?.securityContext?.runAsNonRoot).toBe(true);
-    expect(bootstrap?.securityContext).toEqual(container.securityContext);
+    expect(certs?.securityContext).toEqual(container.securityContext);
   });
 
-  it("is created, as the README says, with the image set on its container (kustomize's image edit does not reach it)", () => {
-    const command = /kubectl set image --local -f deploy\/bootstrap-job\.yaml (\S+)=\S+ -o yaml \| kubectl create -f -/.exec(readFileSync(README, 'utf8'));
-    expect(command?.[1]).toBe(bootstrap?.name);
+  it('is the one the README makes the first Job from', () => {
+    const command = /kubectl -n (\S+) create job --from=cronjob\/(\S+) /.exec(readFileSync(README, 'utf8'));
+    expect(command?.slice(1, 3)).toEqual([NAMESPACE, cronJob.metadata?.name]);
   });
 });
 
