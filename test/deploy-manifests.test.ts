@@ -407,9 +407,10 @@ describe('the certificate CronJob', () => {
     expect(certs?.image).toBe(container.image);
   });
 
-  it('runs weekly, one run at a time, and gives up on a pod that never starts', () => {
+  it('runs weekly in UTC, one run at a time, and gives up on a pod that never starts', () => {
     // Weekly renews well inside the 30 days before expiry at which certs --apply renews.
     expect(cronJob.spec?.schedule).toMatch(/^\d+ \d+ \* \* [0-6]$/);
+    expect(cronJob.spec?.timeZone).toBe('Etc/UTC');
     expect(cronJob.spec?.concurrencyPolicy).toBe('Forbid');
     expect(jobSpec?.activeDeadlineSeconds).toBeGreaterThan(0);
   });
@@ -419,9 +420,19 @@ describe('the certificate CronJob', () => {
     expect(certs?.securityContext).toEqual(container.securityContext);
   });
 
-  it('is the one the README makes the first Job from', () => {
-    const command = /kubectl -n (\S+) create job --from=cronjob\/(\S+) /.exec(readFileSync(README, 'utf8'));
+  it('is the one the README makes the first Job from, and the README follows that Job by its name', () => {
+    const readme = readFileSync(README, 'utf8');
+    const command = /kubectl -n (\S+) create job --from=cronjob\/(\S+) (\S+)/.exec(readme);
     expect(command?.slice(1, 3)).toEqual([NAMESPACE, cronJob.metadata?.name]);
+    const job = command?.[3] ?? '';
+    for (const follow of [`wait --for=condition=complete job/${job} `, `logs job/${job}`, `delete job ${job}`]) expect(readme).toContain(follow);
+  });
+
+  it("runs pods that the Service, the PodDisruptionBudget and the NetworkPolicy do not take for the webhook's", () => {
+    const labels = jobSpec?.template.metadata?.labels ?? {};
+    expect(matches(service.spec?.selector, labels)).toBe(false);
+    expect(matches(pdb.spec?.selector?.matchLabels, labels)).toBe(false);
+    expect(matches(networkPolicy.spec?.podSelector.matchLabels, labels)).toBe(false);
   });
 });
 
