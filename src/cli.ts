@@ -176,12 +176,9 @@ try {
     process.exit(1);
   }
   const { syscall, code, message } = error as NodeJS.ErrnoException;
-  if (syscall === 'listen') {
-    process.stderr.write(`runner-defaults: cannot listen: ${code === 'EADDRINUSE' ? 'the port is already in use' : message}\n`);
-    process.exit(1);
-  }
-  if (syscall === 'getaddrinfo') {
-    process.stderr.write(`runner-defaults: cannot listen: cannot resolve the --host name (${message})\n`);
+  if (syscall === 'listen' || syscall === 'getaddrinfo') {
+    const reason = syscall === 'getaddrinfo' ? `cannot resolve the --host name (${message})` : code === 'EADDRINUSE' ? 'the port is already in use' : message;
+    process.stderr.write(`runner-defaults: cannot listen: ${reason}\n`);
     process.exit(1);
   }
   throw error;

@@ -123,7 +123,7 @@ function fitted(pod: Pod, index: number, plain: Additions, limitRanges: readonly
     }
     // The trial pod copies the init containers: built only when a Pod ratio has to be checked on it.
     if (constraints.pod.ratio && !podRatioHolds(withAmounts(pod, index, name, fit.request, fit.limit), name, constraints.pod.ratio)) {
-      skip(`the pod's limit/request would exceed ${formatQuantity(constraints.pod.ratio!.value)} (LimitRange ${constraints.pod.ratio!.from})`);
+      skip(`the pod's limit/request would exceed ${formatQuantity(constraints.pod.ratio.value)} (LimitRange ${constraints.pod.ratio.from})`);
       continue;
     }
     const moves: string[] = [];
