@@ -96,6 +96,27 @@ describe('observing reviews', () => {
     expect((await metrics.invalidRequests.get()).values).toStrictEqual([{ labels: { status: '400' }, value: 1 }]);
   });
 
+  it('logs a 500 as an error line with its cause, and a 4xx as a warning without one', async () => {
+    const { lines, logger } = capture();
+    const metrics = createMetrics();
+    const records: ReviewRecord[] = [
+      { status: 500, error: 'internal error', cause: 'no LimitRanges for this namespace' },
+      { status: 415, error: 'content type must be application/json, not text/plain' },
+    ];
+    const handle = observed(async () => records.shift()!, logger, metrics);
+    handle(...noHttp());
+    handle(...noHttp());
+    await afterTurn();
+    expect(lines.map(({ level, msg, status, error, cause }) => ({ level, msg, status, error, cause }))).toStrictEqual([
+      { level: 50, msg: 'review failed', status: 500, error: 'internal error', cause: 'no LimitRanges for this namespace' },
+      { level: 40, msg: 'review refused', status: 415, error: 'content type must be application/json, not text/plain', cause: undefined },
+    ]);
+    expect((await metrics.invalidRequests.get()).values.map(({ labels, value }) => [labels.status, value])).toStrictEqual([
+      ['500', 1],
+      ['415', 1],
+    ]);
+  });
+
   it('writes nothing until the turn ends, then the next turn starts a new batch', async () => {
     const { lines, logger } = capture();
     const handle = observed(() => Promise.resolve(reviewed('early')), logger, createMetrics());

@@ -152,7 +152,7 @@ describe('the review endpoint', () => {
     const broken = response('broken', events);
     const good = response('good', events);
     const [brokenRecord, goodRecord] = await Promise.all([handle(request(reviewBody('broken')), broken.res), handle(request(reviewBody('good')), good.res)]);
-    expect(brokenRecord).toStrictEqual({ status: 500, error: 'internal error' });
+    expect(brokenRecord).toStrictEqual({ status: 500, error: 'internal error', cause: 'no LimitRanges for this namespace' });
     expect(JSON.parse(broken.sent.text)).toStrictEqual({ error: 'internal error' });
     expect(goodRecord).toMatchObject({ status: 200, request: { uid: 'good' }, decision: { outcome: 'patched' } });
     expect(good.sent.status).toBe(200);

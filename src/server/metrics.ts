@@ -61,7 +61,7 @@ export function createMetrics(): Metrics {
   const changes = tallied(registry, { name: 'runner_defaults_changes_total', help: 'Defaults added to pods, by change name', label: 'change' }, CHANGE_NAMES);
   const invalidRequests = new Counter({
     name: 'runner_defaults_invalid_requests_total',
-    help: 'Requests to /mutate refused with a 4xx before any review, by HTTP status',
+    help: 'Requests to /mutate answered without a review, by HTTP status: a 4xx refused the request, a 500 is our own failure',
     labelNames: ['status'],
     registers: [registry],
   });

@@ -36,7 +36,7 @@ interface Finished {
  */
 function finish(record: ReviewRecord, durationMs: number): Finished {
   const { request, decision, status } = record;
-  if (!request || !decision) return { line: { status, error: record.error, durationMs } };
+  if (!request || !decision) return { line: { status, error: record.error, cause: record.cause, durationMs } };
   const { outcome, changes, adjustments } = decision;
   const line = {
     uid: request.uid,
@@ -58,7 +58,9 @@ function finish(record: ReviewRecord, durationMs: number): Finished {
 function report({ line, decision }: Finished, logger: Logger, metrics: Metrics): void {
   if (!decision) {
     metrics.invalidRequests.inc({ status: String(line.status) });
-    logger.warn(line, 'review refused');
+    // A 500 is our failure, not the client's: an error line, with its cause.
+    if (line.status === 500) logger.error(line, 'review failed');
+    else logger.warn(line, 'review refused');
     return;
   }
   metrics.reviews[decision.outcome]++;

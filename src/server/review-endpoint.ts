@@ -19,6 +19,8 @@ export interface ReviewRecord {
   decision?: Decision;
   /** Our own words for a refused request; never a value from the body. */
   error?: string;
+  /** For a 500 only, the failure's own message, for the log line, never the answer: ours, or the engine's, which names keys, not values. */
+  cause?: string;
 }
 
 export interface ReviewEndpointOptions {
@@ -145,7 +147,7 @@ export function reviewEndpoint(options: ReviewEndpointOptions) {
       // A body that stopped arriving leaves the connection in an unknown state: do not reuse it.
       if (status === 408) headers.connection = 'close';
       if (!res.headersSent) send(res, status, JSON.stringify({ error: message }), headers);
-      return { status, error: message };
+      return status === 500 ? { status, error: message, cause: error instanceof Error ? error.message : String(error) } : { status, error: message };
     }
   };
 }
