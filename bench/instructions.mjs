@@ -57,7 +57,7 @@ const baseline = await count('baseline', [BASELINE, files.certificate, files.key
 const serve = await count('serve', serveArgs(files));
 const results = { date: new Date().toISOString(), node: process.version, baseline, serve, ratio: +(baseline.main / serve.main).toFixed(2) };
 const figures = ({ main, all }) => `${main.toLocaleString('en').padStart(9)}  ${all.toLocaleString('en').padStart(9)}`;
-console.log(`instructions per review (callgrind, ${COUNTED.toLocaleString('en')} counted after ${WARM_UP.toLocaleString('en')}): main thread, all threads`);
+console.log(`instructions per review on Node ${process.version} (callgrind, ${COUNTED.toLocaleString('en')} counted after ${WARM_UP.toLocaleString('en')}): main thread, all threads`);
 console.log(`  baseline          ${figures(baseline)}`);
 console.log(`  runner-defaults   ${figures(serve)}`);
 console.log(`  baseline / serve  ${results.ratio} on the main thread (the throughput ratio these counts allow, if every instruction cost the same)`);

@@ -6,6 +6,8 @@ import { benchCostBreakdown, STAGES } from './cost-breakdown.mjs';
 import { benchServerLoad, certificates } from './server-load.mjs';
 
 const results = { date: new Date().toISOString(), node: process.version };
+// Every process of the run (the servers and autocannon) runs on the node that runs this script.
+console.log(`Node ${results.node}, ${results.date}`);
 
 results.reviewCore = benchReviewCore();
 const core = results.reviewCore;
