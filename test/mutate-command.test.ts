@@ -66,6 +66,37 @@ describe('runner-defaults mutate', () => {
     expect(stderr).toMatch(/^runner-defaults: nothing added: (labels do not match app=ambient-code-runner|opted out by annotation)\n$/);
   });
 
+  it('writes YAML whose strings YAML 1.1 readers (kubectl) and YAML 1.2 readers both read back as strings', async () => {
+    const pod = loadPod('runner-legacy') as { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: { containers: Array<{ env?: unknown[] }> } };
+    const words = ['on', 'off', 'yes', 'no', 'y', 'n', 'Yes', 'OFF', '0o17', '012', '1:20', '2001-12-14', '~'];
+    pod.metadata.annotations = Object.fromEntries(words.map((word, index) => [`example.com/a${index}`, word]));
+    pod.spec.containers[0]!.env = words.map((word, index) => ({ name: `V${index}`, value: word }));
+    const { code, stdout } = await runCli(['mutate', '-f', '-'], JSON.stringify(pod));
+    expect(code).toBe(0);
+    for (const version of ['1.1', '1.2'] as const) {
+      const read = parseYaml(stdout, { version }) as typeof pod;
+      expect(words.map((_word, index) => read.metadata.annotations?.[`example.com/a${index}`])).toStrictEqual(words);
+      expect(read.spec.containers[0]!.env).toStrictEqual(pod.spec.containers[0]!.env);
+    }
+  });
+
+  it('first gives a container with limits but no requests its limits as requests, as the API server does, and adds no request to it', async () => {
+    const pod = loadPod('runner-legacy') as { spec: { initContainers: Array<{ resources?: unknown }> } };
+    pod.spec.initContainers[0]!.resources = { limits: { cpu: '2', memory: '2Gi' } };
+    const { code, stdout, stderr } = await runCli(['mutate', '-f', '-', '-o', 'json'], JSON.stringify(pod));
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).spec.initContainers[0].resources).toStrictEqual({ limits: { cpu: '2', memory: '2Gi' }, requests: { cpu: '2', memory: '2Gi' } });
+    expect(stderr).not.toContain('init container');
+    expect(JSON.parse(stdout).metadata.annotations[APPLIED]).toBe('liveness-probe,readiness-probe,restart-policy');
+    // With a memory limit only, the request for memory comes from the limit, and both cpu amounts from us.
+    pod.spec.initContainers[0]!.resources = { limits: { memory: '2Gi' } };
+    const patch = await runCli(['mutate', '-f', '-', '-o', 'patch'], JSON.stringify(pod));
+    expect(JSON.parse(patch.stdout).filter((operation: { path: string }) => operation.path.startsWith('/spec/initContainers'))).toStrictEqual([
+      { op: 'add', path: '/spec/initContainers/0/resources/limits/cpu', value: '1' },
+      { op: 'add', path: '/spec/initContainers/0/resources/requests/cpu', value: '100m' },
+    ]);
+  });
+
   it('applies a config file', async () => {
     const config = scratchFile('config.yaml', 'restartPolicy: keep\nreadinessProbe:\n  periodSeconds: 10\n');
     const { code, stdout } = await runCli(['mutate', '-f', legacy, '--config', config, '-o', 'json']);
@@ -94,7 +125,13 @@ describe('runner-defaults mutate', () => {
       /^runner-defaults: .*two\.yaml: holds 2 YAML documents; give one\n$/,
     ],
     ['a Service', () => ['mutate', '-f', scratchFile('svc.yaml', 'kind: Service\napiVersion: v1\n')], /^runner-defaults: .*svc\.yaml: not a Pod or an AdmissionReview \(kind: Service\)\n$/],
-    ['an empty file', () => ['mutate', '-f', scratchFile('empty.yaml', '')], /^runner-defaults: .*empty\.yaml: not a Pod or an AdmissionReview \(kind: missing\)\n$/],
+    ['an empty file', () => ['mutate', '-f', scratchFile('empty.yaml', '')], /^runner-defaults: .*empty\.yaml: is empty; give a Pod or an AdmissionReview\n$/],
+    ['a document with no kind', () => ['mutate', '-f', scratchFile('no-kind.yaml', 'metadata: {}\n')], /^runner-defaults: .*no-kind\.yaml: not a Pod or an AdmissionReview \(kind: missing\)\n$/],
+    [
+      'an AdmissionReview with no pod in it',
+      () => ['mutate', '-f', scratchFile('no-object.json', '{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{"uid":"u","operation":"CREATE"}}')],
+      /^runner-defaults: .*no-object\.json: request\.object holds no pod to review\n$/,
+    ],
     [
       'an AdmissionReview without a uid',
       () => ['mutate', '-f', scratchFile('review.json', '{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{}}')],

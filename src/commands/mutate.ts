@@ -1,9 +1,11 @@
 // `runner-defaults mutate`: the webhook's decision offline, for a Pod or an AdmissionReview in
 // YAML or JSON. It calls the same admission code as `serve`, so the two answers cannot differ.
-import { stringify } from 'yaml';
+import { stringify, type ToStringOptions, type DocumentOptions, type SchemaOptions } from 'yaml';
 import { loadConfig } from '../config.js';
+import { withApiServerDefaults } from '../admission/pod-defaults.js';
 import { podCreateRequest, readAdmissionReview, type AdmissionRequest } from '../admission/request.js';
 import { review } from '../admission/review.js';
+import { isObject, type Json } from '../json.js';
 import { InputError, readDocument } from '../read-document.js';
 import { loadLimitRanges } from '../limit-range-file.js';
 import { limitRangesFor } from '../rules/limit-ranges.js';
@@ -26,16 +28,35 @@ export interface MutateResult {
   notes: string[];
 }
 
+/**
+ * YAML that kubectl reads back as written. kubectl reads YAML 1.1, where `on`, `yes` and `no` are
+ * booleans, so strings are quoted by 1.1's rules; `0o17`, an integer in YAML 1.2 and a string in
+ * 1.1, is quoted too, so that 1.2 readers (yq, or this command) also get the string back.
+ */
+const YAML_OUTPUT: DocumentOptions & SchemaOptions & ToStringOptions = {
+  version: '1.1',
+  customTags: (tags) => [...tags, 'intOct'],
+  lineWidth: 0,
+};
+
+/**
+ * The request a document stands for: an AdmissionReview's own, which must carry the pod, or a bare
+ * Pod's creation, with the defaults the API server sets before any webhook (pod-defaults.ts).
+ */
 export function requestFromDocument(document: unknown, source: string): AdmissionRequest {
-  const kind = typeof document === 'object' && document !== null ? (document as { kind?: unknown }).kind : undefined;
+  if (document === null) throw new InputError(`${source}: is empty; give a Pod or an AdmissionReview`);
+  const kind = typeof document === 'object' ? (document as { kind?: unknown }).kind : undefined;
   if (kind === 'AdmissionReview') {
+    let request: AdmissionRequest;
     try {
-      return readAdmissionReview(document);
+      request = readAdmissionReview(document);
     } catch (error) {
       throw new InputError(`${source}: ${(error as Error).message}`);
     }
+    if (!isObject(request.object)) throw new InputError(`${source}: request.object holds no pod to review`);
+    return request;
   }
-  if (kind === 'Pod') return podCreateRequest(document as Record<string, unknown>);
+  if (kind === 'Pod') return podCreateRequest(withApiServerDefaults(document as Json));
   throw new InputError(`${source}: not a Pod or an AdmissionReview (kind: ${typeof kind === 'string' ? kind : 'missing'})`);
 }
 
@@ -51,6 +72,6 @@ export function runMutate(options: MutateOptions): MutateResult {
       ? JSON.stringify(decision.patch, null, 2)
       : options.output === 'json'
         ? JSON.stringify(decision.patched, null, 2)
-        : stringify(decision.patched, { lineWidth: 0 }).trimEnd();
+        : stringify(decision.patched, YAML_OUTPUT).trimEnd();
   return { stdout: `${stdout}\n`, notes };
 }
