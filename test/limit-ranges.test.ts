@@ -106,6 +106,21 @@ const CASES: Case[] = [
     adjustments: ['adjusted cpu: request 100m -> 200m', 'adjusted memory: limit 1Gi -> 512Mi'],
   },
   {
+    name: "a ratio whose edge LimitRanger's float64 check puts above it (403m/200m = 2.015 exactly, 2015.0000000000002 in float64): one step below",
+    limitRanges: [limitRange('ratio', { type: 'Container', maxLimitRequestRatio: { cpu: '2.015', memory: '8.05' } })],
+    initContainers: [initContainer({ requests: { cpu: '200m', memory: '100Mi' } })],
+    expected: { requests: { cpu: '200m', memory: '100Mi' }, limits: { cpu: '402m', memory: '844103679' } },
+    adjustments: ['adjusted cpu: limit 1 -> 402m', 'adjusted memory: limit 1Gi -> 844103679'],
+  },
+  {
+    name: "a sub-milli max that LimitRanger rounds up, so the exact edge of the ratio fails in its float64 check: the request is raised a step",
+    limitRanges: [limitRange('ratio', { type: 'Container', max: { cpu: '900500u' }, maxLimitRequestRatio: { cpu: '3.602' } })],
+    initContainers: [initContainer({ requests: { memory: '128Mi' }, limits: { memory: '1Gi' } })],
+    // 900.5m / 250m is 3.602 exactly; LimitRanger rounds the limit up to 901m: 901 / 250 = 3.604.
+    expected: { requests: { cpu: '251m', memory: '128Mi' }, limits: { cpu: '900500u', memory: '1Gi' } },
+    adjustments: ['adjusted cpu: request 100m -> 251m, limit 1 -> 900500u'],
+  },
+  {
     name: 'a Pod max: an init container runs alone, so it may have the whole max',
     limitRanges: [limitRange('pod', { type: 'Pod', max: { cpu: '800m', memory: '768Mi' } })],
     initContainers: [initContainer()],

@@ -189,8 +189,54 @@ const lower = (...bounds: (Bound | undefined)[]) => bounds.reduce<Bound | undefi
 const upper = (...bounds: (Bound | undefined)[]) => bounds.reduce<Bound | undefined>((a, b) => (!a ? b : !b ? a : compareQuantities(a.value, b.value) <= 0 ? a : b), undefined);
 const clamp = (value: Quantity, low: Bound | undefined, high: Bound | undefined) =>
   high && compareQuantities(value, high.value) > 0 ? high.value : low && compareQuantities(value, low.value) < 0 ? low.value : value;
+
+/** The largest int64 whose thousandfold is still an int64, as Kubernetes' resource.MaxMilliValue. */
+const MAX_MILLI_VALUE = 9_223_372_036_854_775n;
+/** ceil(q × scale) for q ≥ 0: Quantity.Value() (scale 1) and MilliValue() (scale 1000). */
+const ceilScaled = (q: Quantity, scale: bigint): bigint => {
+  const scaled = q.num * scale;
+  return scaled / q.den + (scaled % q.den > 0n ? 1n : 0n);
+};
+
+/**
+ * limit/request <= ratio as LimitRanger long checked it, and an older API server still does (newer
+ * ones compare exactly): each amount rounded up to whole thousandths (or units, when an amount is
+ * too large), then a float64 quotient. At a fitted pair's edge that quotient can come out one
+ * rounding above the bound, and the pod is refused (403m over 200m against 2.015 gives
+ * 2015.0000000000002 > 2015), so a pair must pass both this and the exact check.
+ */
+function floatRatioFits(request: Quantity, limit: Quantity, ratio: Quantity): boolean {
+  const enforced = ceilScaled(ratio, 1n);
+  const milli = ceilScaled(request, 1n) <= MAX_MILLI_VALUE && ceilScaled(limit, 1n) <= MAX_MILLI_VALUE && enforced <= MAX_MILLI_VALUE;
+  const scale = milli ? 1000n : 1n;
+  const observed = Number(ceilScaled(limit, scale)) / Number(ceilScaled(request, scale));
+  return enforced <= MAX_MILLI_VALUE ? observed * 1000 <= Number(ceilScaled(ratio, 1000n)) : observed <= Number(enforced);
+}
+
 const ratioFits = (request: Quantity, limit: Quantity, ratio: Bound | undefined) =>
-  !ratio || (!isZero(request) && !isZero(limit) && compareQuantities(divideQuantities(limit, request), ratio.value) <= 0);
+  !ratio ||
+  (!isZero(request) && !isZero(limit) && compareQuantities(divideQuantities(limit, request), ratio.value) <= 0 && floatRatioFits(request, limit, ratio.value));
+
+/** A few steps at most: the float check is off by one rounding, far less than a step. */
+const EDGE_STEPS = 3;
+
+/** The largest limit on the step grid, at least `request`, whose ratio to `request` fits (or `request`). */
+function largestLimit(request: Quantity, ratio: Bound, step: Quantity): Quantity {
+  let limit = floorToStep(multiplyQuantities(request, ratio.value), step);
+  for (let tries = 0; tries < EDGE_STEPS && compareQuantities(limit, request) > 0 && !ratioFits(request, limit, ratio); tries++) {
+    limit = subtractQuantities(limit, step);
+  }
+  return maxQuantity(request, limit);
+}
+
+/** The smallest request on the step grid, at most `limit`, whose ratio from `limit` fits (or `limit`). */
+function smallestRequest(limit: Quantity, ratio: Bound, step: Quantity): Quantity {
+  let request = ceilToStep(divideQuantities(limit, ratio.value), step);
+  for (let tries = 0; tries < EDGE_STEPS && compareQuantities(request, limit) < 0 && !ratioFits(request, limit, ratio); tries++) {
+    request = addQuantities(request, step);
+  }
+  return minQuantity(limit, request);
+}
 const own = (value: Quantity): Bound => ({ value, from: '' });
 /** Amounts are never negative, whatever room a Pod max leaves. */
 const NONE: Bound = own(ZERO);
@@ -212,19 +258,19 @@ export function fitPair(existing: Partial<Pair>, plain: Pair, constraints: Const
   if (existing.request && existing.limit) return { ok: true, request: existing.request, limit: existing.limit };
   if (existing.request) {
     request = existing.request;
-    const ratioHigh = ratio && own(maxQuantity(request, floorToStep(multiplyQuantities(request, ratio.value), step)));
+    const ratioHigh = ratio && own(largestLimit(request, ratio, step));
     limit = clamp(maxQuantity(plain.limit, request), lower(limLow, own(request)), upper(limHigh, ratioHigh));
   } else if (existing.limit) {
     limit = existing.limit;
-    const ratioLow = ratio && own(minQuantity(limit, ceilToStep(divideQuantities(limit, ratio.value), step)));
+    const ratioLow = ratio && own(smallestRequest(limit, ratio, step));
     request = clamp(minQuantity(plain.request, limit), lower(reqLow, ratioLow), upper(reqHigh, own(limit)));
   } else {
     request = clamp(request, reqLow, reqHigh);
     limit = clamp(limit, limLow, limHigh);
     if (compareQuantities(request, limit) > 0) request = limit;
     if (ratio && !ratioFits(request, limit, ratio)) {
-      const raised = minQuantity(limit, ceilToStep(divideQuantities(limit, ratio.value), step));
-      const lowered = maxQuantity(request, floorToStep(multiplyQuantities(request, ratio.value), step));
+      const raised = smallestRequest(limit, ratio, step);
+      const lowered = largestLimit(request, ratio, step);
       if (below(raised, reqHigh) && atLeast(raised, reqLow) && ratioFits(raised, limit, ratio)) request = raised;
       else if (below(lowered, limHigh) && atLeast(lowered, limLow) && ratioFits(request, lowered, ratio)) limit = lowered;
       else {
@@ -232,7 +278,7 @@ export function fitPair(existing: Partial<Pair>, plain: Pair, constraints: Const
         const top = upper(reqHigh, limHigh);
         if (top && !isZero(top.value)) {
           request = top.value;
-          limit = clamp(limit, lower(limLow, own(request)), upper(limHigh, own(floorToStep(multiplyQuantities(request, ratio.value), step))));
+          limit = clamp(limit, lower(limLow, own(request)), upper(limHigh, own(largestLimit(request, ratio, step))));
         }
       }
     }

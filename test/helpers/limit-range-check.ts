@@ -5,7 +5,8 @@
 // the next 1m) and reports each failed check as a sentence:
 // - Container: each container and init container; `min` wants a request >= min (and a limit, if
 //   any, >= min); `max` wants a limit <= max (and a request, if any, <= max);
-//   `maxLimitRequestRatio` wants a non-zero request and limit with limit/request <= ratio.
+//   `maxLimitRequestRatio` wants a non-zero request and limit with limit/request <= ratio, both
+//   exactly and in float64 (how LimitRanger long computed it).
 // - Pod: the same on the pod's effective request and limit: max(sum of containers and sidecars,
 //   each init container plus the sidecars listed before it).
 import { parseQuantity } from '../../src/rules/quantity.js';
@@ -62,8 +63,11 @@ function check(where: string, item: { min?: List; max?: List; maxLimitRequestRat
     const limit = limits.get(resource);
     if (!request) found.push(`${where}: ${resource} limit/request ratio needs a non-zero request`);
     else if (!limit) found.push(`${where}: ${resource} limit/request ratio needs a non-zero limit`);
-    // limit / request > ratio, in integers: limit * 1000 > ratioMilli * request.
-    else if (limit * 1000n > ratioMilli * request) found.push(`${where}: ${resource} limit/request is ${limit}/${request}, above ${show(ratioMilli)}`);
+    // limit / request > ratio, in integers: limit * 1000 > ratioMilli * request; or in float64, as
+    // LimitRanger long computed it (and older API servers still do): (limit / request) * 1000 > ratioMilli.
+    else if (limit * 1000n > ratioMilli * request || (Number(limit) / Number(request)) * 1000 > Number(ratioMilli)) {
+      found.push(`${where}: ${resource} limit/request is ${limit}/${request}, above ${show(ratioMilli)}`);
+    }
   }
   return found;
 }
