@@ -251,6 +251,17 @@ describe('init-container defaults fitted inside the namespace LimitRanges', () =
       ]);
     });
 
+    it('says a resource set at pod level is left to the pod, and skips only the other', () => {
+      const count = MAX_FITTED_INIT_CONTAINERS + 1;
+      const { decision } = run(runnerPod({ spec: { initContainers: inits(count), resources: { limits: { cpu: '2' } } } }), limitRanges);
+      const reason = `${count} init containers, over the ${MAX_FITTED_INIT_CONTAINERS} fitted to a Pod LimitRange`;
+      expect(decision.adjustments).toEqual([{ action: 'skipped', resource: 'memory', reason }]);
+      expect(decision.details.slice(0, 2)).toEqual([
+        'added no cpu to init containers: the pod sets cpu in spec.resources, which its containers share',
+        `added no memory to init containers: ${reason}`,
+      ]);
+    });
+
     it('fits them as usual where the LimitRanges bound only containers (the work then grows only with their number)', () => {
       const containerMax = [limitRange('max', { type: 'Container', max: { cpu: '500m' } })];
       const { patched } = run(runnerPod({ spec: { initContainers: inits(MAX_FITTED_INIT_CONTAINERS + 1) } }), containerMax);

@@ -108,6 +108,29 @@ describe('init-container resources', () => {
     ]);
   });
 
+  it('a resource the pod sets at pod level (spec.resources) is left to that shared budget, and the details say so', () => {
+    const spec = { restartPolicy: 'Always', resources: { limits: { cpu: '500m' } }, initContainers: [initContainer()] };
+    const { patch, details, changes } = run(runnerPod({ runner: probesPresent, spec }));
+    expect(patch).toStrictEqual([
+      { op: 'add', path: '/metadata/annotations', value: { [APPLIED]: 'init-resources' } },
+      { op: 'add', path: '/spec/initContainers/0/resources', value: { limits: { memory: '1Gi' }, requests: { memory: '128Mi' } } },
+    ]);
+    expect(changes).toStrictEqual(['init-resources']);
+    expect(details).toStrictEqual([
+      'added no cpu to init containers: the pod sets cpu in spec.resources, which its containers share',
+      'added requests memory=128Mi, limits memory=1Gi to init container "init"',
+    ]);
+    const both = run(runnerPod({ runner: probesPresent, spec: { ...spec, resources: { requests: { cpu: '1', memory: '1Gi' } } } }));
+    expect([both.outcome, both.patch, both.details]).toStrictEqual([
+      'unchanged',
+      [],
+      [
+        'added no cpu to init containers: the pod sets cpu in spec.resources, which its containers share',
+        'added no memory to init containers: the pod sets memory in spec.resources, which its containers share',
+      ],
+    ]);
+  });
+
   it('can be turned off in the config', () => {
     const config = parseConfig({ initResources: { enabled: false } });
     const { outcome } = run(runnerPod({ runner: probesPresent, spec: { restartPolicy: 'Always', initContainers: [initContainer()] } }), config);

@@ -4,6 +4,8 @@
 // existing value is used for the missing side instead (a 2Gi request with no limit gets 2Gi).
 // When the namespace has LimitRanges (context.limitRanges), each key's default is then fitted
 // inside them (limit-ranges.ts); a key that nothing fits is left out, and the change says why.
+// A resource the pod sets at pod level (spec.resources, PodLevelResources) is left alone: its
+// containers share that budget, and the API server refuses a container limit above the pod's.
 import type { Config } from '../config.js';
 import { boundsFor, constraintsFor, fitPair, hasBounds, podRatioHolds, unitsOf, type LimitRange } from './limit-ranges.js';
 import { compareQuantities, formatQuantity, parseQuantity, quantityOrUndefined, type Quantity } from './quantity.js';
@@ -30,9 +32,11 @@ export const MAX_FITTED_INIT_CONTAINERS = 100;
 export const initResources: Rule = (pod, { config, limitRanges }) => {
   const defaults = config.initResources;
   if (!defaults.enabled) return undefined;
+  const shared = RESOURCES.filter((name) => setAtPodLevel(pod, name));
+  const names = RESOURCES.filter((name) => !shared.includes(name));
   const fitting = limitRanges !== undefined && limitRanges.length > 0;
-  if (fitting && tooManyToFit(pod, limitRanges)) return leftOutForCount(pod, defaults);
-  const details: string[] = [];
+  if (fitting && tooManyToFit(pod, limitRanges)) return leftOutForCount(pod, defaults, names, shared);
+  const details: string[] = sharedDetails(pod, defaults, shared);
   const adjustments: LimitRangeAdjustment[] = [];
   let skipped: LimitRangeAdjustment[] = [];
   let edited = false;
@@ -42,7 +46,7 @@ export const initResources: Rule = (pod, { config, limitRanges }) => {
     added = false;
     skipped = [];
     (pod.spec?.initContainers ?? []).forEach((container, index) => {
-      const plain = plainFor(container, defaults);
+      const plain = plainFor(container, defaults, names);
       // Without LimitRanges this is the plain path of every review: no arrays to fill or filter.
       const found: LimitRangeAdjustment[] | undefined = fitting ? [] : undefined;
       const additions = found ? fitted(pod, index, plain, limitRanges!, found) : plain;
@@ -69,9 +73,23 @@ export const initResources: Rule = (pod, { config, limitRanges }) => {
   return { name: 'init-resources', details, ...(adjustments.length > 0 ? { adjustments } : {}), ...(edited ? {} : { edited: false }) };
 };
 
-/** What the defaults would add to an init container, before any LimitRange. */
-const plainFor = ({ resources }: Container, defaults: Config['initResources']): Additions =>
-  missingAmounts(resources?.requests ?? undefined, resources?.limits ?? undefined, defaults);
+/** What the defaults would add to an init container for these resources, before any LimitRange. */
+const plainFor = ({ resources }: Container, defaults: Config['initResources'], names: readonly ResourceName[]): Additions =>
+  missingAmounts(resources?.requests ?? undefined, resources?.limits ?? undefined, defaults, names);
+
+/** Whether the pod sets a request or a limit for this resource at pod level (spec.resources). */
+function setAtPodLevel(pod: Pod, name: ResourceName): boolean {
+  const resources = pod.spec?.resources as { requests?: Amounts | null; limits?: Amounts | null } | null | undefined;
+  return resources?.requests?.[name] != null || resources?.limits?.[name] != null;
+}
+
+/** A sentence for each pod-level resource that some init container would otherwise have got. */
+function sharedDetails(pod: Pod, defaults: Config['initResources'], shared: readonly ResourceName[]): string[] {
+  const inits = pod.spec?.initContainers ?? [];
+  return shared
+    .filter((name) => inits.some((container) => describe(plainFor(container, defaults, [name])) !== ''))
+    .map((name) => `added no ${name} to init containers: the pod sets ${name} in spec.resources, which its containers share`);
+}
 
 function tooManyToFit(pod: Pod, limitRanges: readonly LimitRange[]): boolean {
   const count = pod.spec?.initContainers?.length ?? 0;
@@ -79,14 +97,16 @@ function tooManyToFit(pod: Pod, limitRanges: readonly LimitRange[]): boolean {
 }
 
 /** The report of a pod with too many init containers to fit: each resource some of them lack, skipped for all. */
-function leftOutForCount(pod: Pod, defaults: Config['initResources']): Change | undefined {
+function leftOutForCount(pod: Pod, defaults: Config['initResources'], names: readonly ResourceName[], shared: readonly ResourceName[]): Change | undefined {
   const inits = pod.spec?.initContainers ?? [];
-  const plain = inits.map((container) => plainFor(container, defaults));
-  const lacking = RESOURCES.filter((name) => plain.some(({ requests, limits }) => requests[name] !== undefined || limits[name] !== undefined));
-  if (lacking.length === 0) return undefined;
+  const plain = inits.map((container) => plainFor(container, defaults, names));
+  const lacking = names.filter((name) => plain.some(({ requests, limits }) => requests[name] !== undefined || limits[name] !== undefined));
+  const details = sharedDetails(pod, defaults, shared);
+  if (lacking.length === 0 && details.length === 0) return undefined;
   const reason = `${inits.length} init containers, over the ${MAX_FITTED_INIT_CONTAINERS} fitted to a Pod LimitRange`;
   const adjustments = lacking.map((resource): LimitRangeAdjustment => ({ action: 'skipped', resource, reason }));
-  return { name: 'init-resources', details: lacking.map((resource) => `added no ${resource} to init containers: ${reason}`), adjustments, edited: false };
+  details.push(...lacking.map((resource) => `added no ${resource} to init containers: ${reason}`));
+  return { name: 'init-resources', details, ...(adjustments.length > 0 ? { adjustments } : {}), edited: false };
 }
 
 /** The plain additions moved inside the LimitRanges, key by key; a key nothing fits is dropped and reported. */
@@ -161,9 +181,10 @@ export function missingAmounts(
   requests: Readonly<Amounts> | undefined,
   limits: Readonly<Amounts> | undefined,
   defaults: Config['initResources'],
+  names: readonly ResourceName[] = RESOURCES,
 ): Additions {
   const additions: Additions = { requests: {}, limits: {} };
-  for (const name of RESOURCES) {
+  for (const name of names) {
     const request = requests?.[name] ?? undefined;
     const limit = limits?.[name] ?? undefined;
     if (request !== undefined && limit !== undefined) continue;
