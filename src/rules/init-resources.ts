@@ -181,7 +181,7 @@ export function missingAmounts(
   requests: Readonly<Amounts> | undefined,
   limits: Readonly<Amounts> | undefined,
   defaults: Config['initResources'],
-  names: readonly ResourceName[] = RESOURCES,
+  names: readonly ResourceName[],
 ): Additions {
   const additions: Additions = { requests: {}, limits: {} };
   for (const name of names) {
