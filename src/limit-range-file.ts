@@ -1,9 +1,9 @@
 // Reads LimitRanges for `mutate --limit-ranges FILE`: one LimitRange, a List or LimitRangeList of
 // them (`kubectl get limitranges -o yaml` output as it is), or several YAML documents of any of
 // these. A file that holds something else, or a LimitRange the API server would refuse for a
-// bad quantity or a ratio below 1, is an InputError with a one-line reason.
+// bad quantity, a negative one or a ratio below 1, is an InputError with a one-line reason.
 import { InputError, readDocuments } from './read-document.js';
-import { compareQuantities, isQuantity, ONE, parseQuantity } from './rules/quantity.js';
+import { compareQuantities, isQuantity, ONE, parseQuantity, ZERO } from './rules/quantity.js';
 import type { LimitRange } from './rules/limit-ranges.js';
 import { isObject } from './json.js';
 
@@ -51,8 +51,9 @@ function checked(value: unknown, where: string, inList: boolean): LimitRange {
         if ((typeof amount !== 'string' && typeof amount !== 'number') || !isQuantity(amount)) {
           throw new InputError(`${where}: LimitRange${name}: ${path}.${key}.${resource} is not a quantity`);
         }
-        if (key === 'maxLimitRequestRatio' && compareQuantities(parseQuantity(amount), ONE) < 0) {
-          throw new InputError(`${where}: LimitRange${name}: ${path}.${key}.${resource} is below 1, which the API server refuses`);
+        const [floor, problem] = key === 'maxLimitRequestRatio' ? [ONE, 'is below 1'] : [ZERO, 'is negative'];
+        if (compareQuantities(parseQuantity(amount), floor) < 0) {
+          throw new InputError(`${where}: LimitRange${name}: ${path}.${key}.${resource} ${problem}, which the API server refuses`);
         }
       }
     }

@@ -219,6 +219,16 @@ describe('runner-defaults mutate', () => {
         /^runner-defaults: .*bad-lr\.yaml: LimitRange "zero": spec\.limits\[0\]\.maxLimitRequestRatio\.cpu is below 1, which the API server refuses\n$/,
       ],
       ['a List without items', 'kind: List\napiVersion: v1\n', /^runner-defaults: .*bad-lr\.yaml: a List needs an items list\n$/],
+      ...(['max', 'min', 'default', 'defaultRequest'] as const).map((key): [string, string, RegExp] => [
+        `a negative ${key}`,
+        `kind: LimitRange\nmetadata: { name: minus }\nspec:\n  limits:\n  - { type: Container }\n  - { type: Container, ${key}: { cpu: 1, memory: "-1Mi" } }\n`,
+        new RegExp(`^runner-defaults: .*bad-lr\\.yaml: LimitRange "minus": spec\\.limits\\[1\\]\\.${key}\\.memory is negative, which the API server refuses\\n$`),
+      ]),
+      [
+        'a negative maxLimitRequestRatio (below 1 too)',
+        'kind: LimitRange\nmetadata: { name: minus }\nspec:\n  limits:\n  - { type: Pod, maxLimitRequestRatio: { memory: "-2" } }\n',
+        /^runner-defaults: .*bad-lr\.yaml: LimitRange "minus": spec\.limits\[0\]\.maxLimitRequestRatio\.memory is below 1, which the API server refuses\n$/,
+      ],
     ])('exits 1 with a one-line reason for %s', async (_name, text, message) => {
       const { code, stdout, stderr } = await runCli(['mutate', '-f', legacy, '--limit-ranges', scratchFile('bad-lr.yaml', text)]);
       expect(code).toBe(1);
