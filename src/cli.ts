@@ -33,7 +33,8 @@ program
   .option('--config <file>', 'settings file (YAML or JSON); the embedded defaults otherwise')
   .addOption(new Option('-o, --output <format>', 'what to print: the patched pod, or the JSON patch').choices(OUTPUT_FORMATS).default('yaml'))
   .option('--limit-ranges <file>', "LimitRanges (YAML or JSON; kubectl get limitranges -o yaml works) to fit the defaults in; those of the pod's namespace apply")
-  .action((options: { filename: string; config?: string; output: OutputFormat; limitRanges?: string }) => {
+  .action((options: { filename: string; config?: string; output: OutputFormat; limitRanges?: string }, command: Command) => {
+    if (options.filename === '-' && options.limitRanges === '-') command.error('error: -f and --limit-ranges cannot both read standard input', { exitCode: 2 });
     const result = runMutate({ file: options.filename, config: options.config, output: options.output, limitRanges: options.limitRanges });
     for (const note of result.notes) process.stderr.write(`runner-defaults: ${note}\n`);
     process.stdout.write(result.stdout);

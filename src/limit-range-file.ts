@@ -2,7 +2,7 @@
 // them (`kubectl get limitranges -o yaml` output as it is), or several YAML documents of any of
 // these. A file that holds something else, or a LimitRange the API server would refuse for a
 // bad quantity, a negative one or a ratio below 1, is an InputError with a one-line reason.
-import { InputError, readDocuments } from './read-document.js';
+import { InputError, readDocuments, sourceName } from './read-document.js';
 import { compareQuantities, isQuantity, ONE, parseQuantity, ZERO } from './rules/quantity.js';
 import type { LimitRange } from './rules/limit-ranges.js';
 import { isObject } from './json.js';
@@ -11,10 +11,11 @@ const BOUNDS = ['min', 'max', 'maxLimitRequestRatio', 'default', 'defaultRequest
 
 export function loadLimitRanges(file: string): LimitRange[] {
   const list = readDocuments(file);
+  const source = sourceName(file);
   const ranges: LimitRange[] = [];
   list.forEach((value, index) => {
     if (value === null || value === undefined) return; // an empty document, such as after a trailing ---
-    const where = list.length > 1 ? `${file}: document ${index + 1}` : file;
+    const where = list.length > 1 ? `${source}: document ${index + 1}` : source;
     ranges.push(...limitRangesIn(value, where));
   });
   return ranges;

@@ -16,7 +16,7 @@ export function readText(file: string): string {
 }
 
 /** How messages name a file, or standard input for "-". */
-const sourceName = (file: string) => (file === '-' ? 'standard input' : file);
+export const sourceName = (file: string) => (file === '-' ? 'standard input' : file);
 
 /**
  * The yaml library's message for a person: its first line, without the colon that introduces the

@@ -236,6 +236,24 @@ describe('runner-defaults mutate', () => {
       expect(stderr).toMatch(message);
     });
 
+    it.each([
+      ['one document', 'kind: Pod\n', 'standard input: not a LimitRange, a List or a LimitRangeList (kind: Pod)'],
+      ['several documents', 'kind: LimitRange\n---\nkind: Pod\n', 'standard input: document 2: not a LimitRange, a List or a LimitRangeList (kind: Pod)'],
+    ])('names standard input, not "-", when the file read from it (%s) is bad', async (_name, text, reason) => {
+      const { code, stdout, stderr } = await runCli(['mutate', '-f', legacy, '--limit-ranges', '-'], text);
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(`runner-defaults: ${reason}\n`);
+    });
+
+    it('prints usage and exits 2 when the pod and the LimitRanges would both come from standard input', async () => {
+      const { code, stdout, stderr } = await runCli(['mutate', '-f', '-', '--limit-ranges', '-'], stringify(loadPod('runner-legacy')));
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr.split('\n')[0]).toBe('error: -f and --limit-ranges cannot both read standard input');
+      expect(stderr).toContain('Usage: runner-defaults mutate [options]');
+    });
+
     it('exits 1 when the file is missing', async () => {
       const { code, stderr } = await runCli(['mutate', '-f', legacy, '--limit-ranges', join(scratch, 'absent.yaml')]);
       expect(code).toBe(1);
