@@ -1,7 +1,8 @@
 // Reads YAML or JSON documents from a file or standard input ("-"), for the offline commands, and
 // parses them for the config file too, so both take the same YAML (and say the same about bad YAML).
 import { readFileSync } from 'node:fs';
-import { parseAllDocuments, type Document } from 'yaml';
+import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { parserProblem, valueProblem } from './yaml-problem.js';
 
 export class InputError extends Error {}
 
@@ -18,27 +19,19 @@ export function readText(file: string): string {
 /** How messages name a file, or standard input for "-". */
 export const sourceName = (file: string) => (file === '-' ? 'standard input' : file);
 
-/**
- * The yaml library's message for a person: its first line, without the colon that introduces the
- * source excerpt on the next lines (the position is already in it).
- */
-function parserProblem(error: Error): string {
-  return (error.message.split('\n')[0] ?? '').replace(/:\s*$/, '');
-}
-
 /** What is wrong with a text's YAML or JSON, in words that follow the name of where it came from. */
 export class DocumentError extends Error {}
 
 /** Every document in YAML or JSON text (an empty one, such as after a trailing ---, as null). */
 export function parseDocuments(text: string): unknown[] {
-  return parseAllDocuments(text, { uniqueKeys: true }).map((document: Document) => {
+  const lines = new LineCounter();
+  return parseAllDocuments(text, { uniqueKeys: true, lineCounter: lines }).map((document: Document) => {
     const problem = document.errors[0];
     if (problem) throw new DocumentError(`not valid YAML or JSON: ${parserProblem(problem)}`);
     try {
       return document.toJS({ maxAliasCount: 100 });
     } catch (error) {
-      // An alias to no anchor, or one that expands too far (an alias bomb), is found only here.
-      throw new DocumentError(`not valid YAML or JSON: ${parserProblem(error as Error)}`);
+      throw new DocumentError(`not valid YAML or JSON: ${valueProblem(error as Error, document, lines)}`);
     }
   });
 }

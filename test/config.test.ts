@@ -247,7 +247,7 @@ describe('a bad config file is refused with a ConfigError naming the key path an
       'YAML with an alias to no anchor',
       'alias.yaml',
       'restartPolicy: *policy\n',
-      (file: string) => `${file}: not valid YAML or JSON: Unresolved alias (the anchor must be set before the alias): policy`,
+      (file: string) => `${file}: not valid YAML or JSON: an alias (*…) at line 1, column 16 refers to no anchor (&…) set before it; quote a value that starts with *`,
     ],
     ['a root that is a list', 'list.yaml', '- restartPolicy: Always\n', (file: string) => `${file}: (root): must be a mapping of settings`],
     ['a root that is a number', 'number.json', '42', (file: string) => `${file}: (root): must be a mapping of settings`],

@@ -112,7 +112,7 @@ describe('runner-defaults mutate', () => {
     [
       'a YAML alias with no anchor',
       () => ['mutate', '-f', scratchFile('alias.yaml', 'kind: Pod\nspec: *nope\n')],
-      /^runner-defaults: .*alias\.yaml: not valid YAML or JSON: Unresolved alias \(the anchor must be set before the alias\): nope\n$/,
+      /^runner-defaults: .*alias\.yaml: not valid YAML or JSON: an alias \(\*…\) at line 2, column 7 refers to no anchor \(&…\) set before it; quote a value that starts with \*\n$/,
     ],
     [
       'YAML aliases that expand a thousandfold (an alias bomb)',
@@ -147,6 +147,23 @@ describe('runner-defaults mutate', () => {
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toMatch(message);
+  });
+
+  it.each([
+    [
+      'an unquoted value starting with * (an alias to no anchor)',
+      'kind: Pod\nspec:\n  containers:\n  - env:\n    - {name: TOKEN, value: *hunter2}\n',
+      'an alias (*…) at line 5, column 28 refers to no anchor (&…) set before it; quote a value that starts with *',
+    ],
+    ['a bad escape in a double-quoted value', 'kind: Pod\nmetadata:\n  annotations: {token: "x\\uhunter2"}\n', 'a double-quoted string has an invalid escape sequence at line 3, column 26'],
+    ['a value that reads as a tag', 'kind: Pod\nmetadata:\n  annotations: {token: !hunter!2 x}\n', 'a tag (!…) cannot be resolved, or its value does not fit it at line 3, column 24'],
+    ['a value that reads as a block scalar header', 'kind: Pod\nmetadata:\n  annotations:\n    token: |hunter2\n', 'Block scalar header includes extra characters at line 4, column 13'],
+    ['a bad %YAML directive', '%YAML 1.hunter2\n---\nkind: Pod\n', 'a %YAML or %TAG directive is not valid at line 1, column 7'],
+  ])('says what is wrong with the YAML without quoting the document, for %s', async (_name, text, reason) => {
+    const { code, stdout, stderr } = await runCli(['mutate', '-f', '-'], text);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`runner-defaults: standard input: not valid YAML or JSON: ${reason}\n`);
   });
 
   it.each([
