@@ -21,6 +21,21 @@ function integer(min: number, max: number) {
   };
 }
 
+/**
+ * A reader that stops early (`| head`) closes the pipe: what is left has nowhere to go and is
+ * dropped (the stream is closed, so later writes are too), and the command ends as it would have,
+ * with its own exit code: a reader that chose to stop is no failure of ours (with `set -o pipefail`,
+ * `mutate … | head -1` succeeds; `audit --fail-on-missing | head` still exits 1 for a pod missing a
+ * default). Any other write error (a full disk) is one line and the command's failure exit code.
+ */
+function handleOutputErrors(failureCode: number): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') return;
+    process.stderr.write(`runner-defaults: cannot write to standard output: ${error.message}\n`);
+    process.exit(failureCode);
+  });
+}
+
 const program = new Command('runner-defaults')
   .description('Readiness and liveness probes, restart policy and init-container resources for ambient-code runner pods')
   .showHelpAfterError()
@@ -35,6 +50,7 @@ program
   .option('--limit-ranges <file>', "LimitRanges (YAML or JSON; kubectl get limitranges -o yaml works) to fit the defaults in; those of the pod's namespace apply")
   .action((options: { filename: string; config?: string; output: OutputFormat; limitRanges?: string }, command: Command) => {
     if (options.filename === '-' && options.limitRanges === '-') command.error('error: -f and --limit-ranges cannot both read standard input', { exitCode: 2 });
+    handleOutputErrors(1);
     const result = runMutate({ file: options.filename, config: options.config, output: options.output, limitRanges: options.limitRanges });
     for (const note of result.notes) process.stderr.write(`runner-defaults: ${note}\n`);
     process.stdout.write(result.stdout);
@@ -124,6 +140,7 @@ program
   .option('--kubeconfig <file>', 'with --apply: kubeconfig file; $KUBECONFIG, ~/.kube/config or the in-cluster service account otherwise')
   .option('--rotate', 'make a new CA and serving certificate even when the ones there are still good')
   .action(async (options: CertsCommandOptions, command: Command) => {
+    handleOutputErrors(1);
     if (!options.apply) {
       const misplaced = (['webhookConfig', 'secret', 'kubeconfig'] as const).find((key) => options[key] !== undefined);
       if (misplaced) command.error(`error: --${misplaced.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)} goes with --apply`, { exitCode: 2 });
@@ -162,6 +179,7 @@ program
   .option('--fail-on-missing', 'exit 1 when a pod (not opted out) lacks a default')
   .option('--chunk-size <pods>', 'pods per page of the listing', integer(1, 10_000), 500)
   .action(async (options: AuditOptions) => {
+    handleOutputErrors(2); // audit's 1 says a pod lacks a default
     process.exitCode = await runAudit(options, {
       stdout: (text) => process.stdout.write(text),
       stderr: (text) => process.stderr.write(text),

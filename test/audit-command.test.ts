@@ -1,12 +1,12 @@
 // `runner-defaults audit` against a stand-in API server with real TLS and the wire format: paging,
 // namespaces, both output formats exactly, exit codes, and one clear line for each failure.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAudit, type AuditOptions } from '../src/commands/audit.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, runCliOnFullDisk, runCliReadingOnce } from './helpers/cli.js';
 import { compliantByHand, listed, mixedCluster } from './helpers/cluster-pods.js';
 import { kubeStatus, startKubeApiServer, writeKubeconfig, type KubeApiServer } from './helpers/kube-api-server.js';
 import { podsFrom, servePods, type PodListOptions } from './helpers/pod-list-routes.js';
@@ -244,6 +244,25 @@ describe('runner-defaults audit, the built command', () => {
     expect({ code, stderr }).toStrictEqual({ code: 1, stderr: '' });
     expect(stdout.split('\n')[0]).toBe('NAMESPACE    NAME               AGE   STATUS      READINESS   LIVENESS   RESTART-POLICY   INIT-RESOURCES');
     expect(stdout.trimEnd().split('\n').at(-1)).toBe('5 runner pods, 1 patched by the webhook, 2 compliant, 1 opted out, 2 missing defaults');
+  });
+
+  it('stops quietly when the reader closes the pipe early (-o json | head), and still exits 1 with --fail-on-missing', async () => {
+    const pods = Array.from({ length: 1000 }, (_, index) => listed('runner-legacy', 'team-alpha', `session-${String(index).padStart(4, '0')}-runner`, Date.now()));
+    const { kubeconfig } = await cluster(pods);
+    const args = ['audit', '--kubeconfig', kubeconfig, '-A', '-o', 'json', '--fail-on-missing'];
+    const whole = await runCli(args);
+    const { code, stdout, stderr } = await runCliReadingOnce(args);
+    expect({ code, stderr }).toStrictEqual({ code: 1, stderr: '' });
+    expect(whole.stdout.length).toBeGreaterThan(256 * 1024); // more than a pipe holds, so the writer meets the closed end
+    expect(stdout.length).toBeGreaterThan(0);
+    expect(stdout.length).toBeLessThan(whole.stdout.length);
+    expect(whole.stdout.startsWith(stdout)).toBe(true);
+  });
+
+  it.skipIf(!existsSync('/dev/full'))('exits 2, not the 1 of a missing default, with one line when standard output cannot be written', async () => {
+    const { kubeconfig } = await cluster(mixedCluster(Date.now()));
+    const { code, stderr } = await runCliOnFullDisk(['audit', '--kubeconfig', kubeconfig, '-A', '--fail-on-missing']);
+    expect({ code, stderr }).toStrictEqual({ code: 2, stderr: 'runner-defaults: cannot write to standard output: ENOSPC: no space left on device, write\n' });
   });
 
   it('exits 2 with one line and no stack trace when the credentials are refused', async () => {

@@ -1,12 +1,12 @@
 // `runner-defaults mutate`, run as a user runs it: the built CLI, real files and standard input,
 // every output format, and a one-line reason with a non-zero exit for bad input.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
 import { APPLIED, applyStrict, fixturePath, loadPod } from './helpers/fixtures.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, runCliOnFullDisk, runCliReadingOnce } from './helpers/cli.js';
 import { limitRangeViolations, type CheckPod } from './helpers/limit-range-check.js';
 import { FIXTURES } from './helpers/fixtures.js';
 
@@ -164,6 +164,26 @@ describe('runner-defaults mutate', () => {
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toBe(`runner-defaults: standard input: not valid YAML or JSON: ${reason}\n`);
+  });
+
+  it('stops quietly, with exit 0, when the reader closes the pipe early (| head -1)', async () => {
+    const pod = loadPod('runner-legacy') as { spec: { initContainers: unknown[] } };
+    pod.spec.initContainers = Array.from({ length: 3000 }, (_, index) => ({ name: `init-${index}`, image: 'init' }));
+    const args = ['mutate', '-f', '-', '-o', 'json'];
+    const whole = await runCli(args, JSON.stringify(pod));
+    const { code, stdout, stderr } = await runCliReadingOnce(args, JSON.stringify(pod));
+    expect({ code, stderr }).toStrictEqual({ code: 0, stderr: whole.stderr });
+    expect(whole.stdout.length).toBeGreaterThan(256 * 1024); // more than a pipe holds, so the writer meets the closed end
+    expect(stdout.length).toBeGreaterThan(0);
+    expect(stdout.length).toBeLessThan(whole.stdout.length);
+    expect(whole.stdout.startsWith(stdout)).toBe(true);
+  });
+
+  it.skipIf(!existsSync('/dev/full'))('says in one line, with exit 1, when standard output cannot be written (a full disk)', async () => {
+    const { code, stderr } = await runCliOnFullDisk(['mutate', '-f', legacy, '-o', 'patch']);
+    expect(code).toBe(1);
+    expect(stderr.split('\n').slice(-2)).toStrictEqual(['runner-defaults: cannot write to standard output: ENOSPC: no space left on device, write', '']);
+    expect(stderr.split('\n')).toHaveLength(6); // the four notes before it
   });
 
   it.each([
