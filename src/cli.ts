@@ -47,7 +47,7 @@ program
   .requiredOption('-f, --filename <file>', 'the Pod or AdmissionReview to read, or - for standard input')
   .option('--config <file>', 'settings file (YAML or JSON); the embedded defaults otherwise')
   .addOption(new Option('-o, --output <format>', 'what to print: the patched pod, or the JSON patch').choices(OUTPUT_FORMATS).default('yaml'))
-  .option('--limit-ranges <file>', "LimitRanges (YAML or JSON; kubectl get limitranges -o yaml works) to fit the defaults in; those of the pod's namespace apply")
+  .option('--limit-ranges <file>', "LimitRanges (YAML or JSON; kubectl get limitranges -o yaml works), or - for standard input, to fit the defaults in; those of the pod's namespace apply")
   .action((options: { filename: string; config?: string; output: OutputFormat; limitRanges?: string }, command: Command) => {
     if (options.filename === '-' && options.limitRanges === '-') command.error('error: -f and --limit-ranges cannot both read standard input', { exitCode: 2 });
     handleOutputErrors(1);
