@@ -1,7 +1,7 @@
 // Writes and reads the four PEM files a webhook's TLS needs (ca.crt, ca.key, tls.crt, tls.key),
 // and makes a development set under certs/ when `serve` starts with no certificate of its own.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { CertificateError, checkTlsPair } from './certificate-watcher.js';
 import { makeCertificateAuthority, makeServingCertificate, serviceDnsNames, servingNames, type KeyPairPem } from './certificates.js';
 
@@ -26,14 +26,49 @@ export function certificatePaths(directory: string) {
   };
 }
 
-/** Writes the set; private keys are readable by their owner only. */
+/** A failure found before writing, in the form Node gives its own (a `code`), so callers explain both alike. */
+const fileProblem = (message: string, code: string) => Object.assign(new Error(message), { code });
+
+/**
+ * Throws, writing nothing, unless the set can be written in the directory: it is a directory we may
+ * write in (or can be made in one), and each of the four files is absent or a regular file.
+ */
+export function checkCertificateDirectory(directory: string): void {
+  let existing = resolve(directory);
+  let stats = statSync(existing, { throwIfNoEntry: false });
+  for (; !stats; stats = statSync(existing, { throwIfNoEntry: false })) existing = dirname(existing);
+  // Only the directory itself can be found and not be one (below a file, stat throws ENOTDIR); mkdir would say EEXIST.
+  if (!stats.isDirectory()) throw fileProblem(`${existing} is not a directory`, 'EEXIST');
+  accessSync(existing, constants.W_OK | constants.X_OK);
+  for (const path of Object.values(certificatePaths(directory))) {
+    const target = statSync(path, { throwIfNoEntry: false });
+    if (target && !target.isFile()) throw fileProblem(`${path} is not a regular file`, target.isDirectory() ? 'EISDIR' : 'EINVAL');
+  }
+}
+
+/**
+ * Writes the set whole or not at all: into a temporary folder in the directory, then renamed into
+ * place, so a failure leaves the files that were there, and each file gets its mode even when it
+ * existed (private keys are readable by their owner only).
+ */
 export function writeCertificateSet(directory: string, set: CertificateSet): void {
+  checkCertificateDirectory(directory);
   mkdirSync(directory, { recursive: true });
-  const paths = certificatePaths(directory);
-  writeFileSync(paths.caCertificate, set.ca.certificate, { mode: 0o644 });
-  writeFileSync(paths.caKey, set.ca.privateKey, { mode: 0o600 });
-  writeFileSync(paths.certificate, set.serving.certificate, { mode: 0o644 });
-  writeFileSync(paths.key, set.serving.privateKey, { mode: 0o600 });
+  const staging = mkdtempSync(join(directory, '.runner-defaults-'));
+  try {
+    const files = [
+      ['caCertificate', set.ca.certificate, 0o644],
+      ['caKey', set.ca.privateKey, 0o600],
+      ['certificate', set.serving.certificate, 0o644],
+      ['key', set.serving.privateKey, 0o600],
+    ] as const;
+    const paths = certificatePaths(directory);
+    const staged = certificatePaths(staging);
+    for (const [name, text, mode] of files) writeFileSync(staged[name], text, { mode });
+    for (const [name] of files) renameSync(staged[name], paths[name]);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 /**

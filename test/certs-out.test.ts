@@ -1,0 +1,38 @@
+// `runner-defaults certs --out DIR` without --apply, run as the built CLI: what it leaves in DIR
+// when it cannot write there, the private keys' mode, and which CA already in DIR it issues from.
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { NAMESPACE, SERVICE, scratchDir } from './helpers/certs.js';
+import { runCli } from './helpers/cli.js';
+
+const FILES = ['ca.crt', 'ca.key', 'tls.crt', 'tls.key'];
+const certs = (out: string, ...extra: string[]) => runCli(['certs', '--service', SERVICE, '--namespace', NAMESPACE, '--out', out, ...extra]);
+/** Each file's name and text (a folder's as null), so a test can say nothing changed. */
+const contents = (dir: string) =>
+  Object.fromEntries(readdirSync(dir).sort().map((name) => [name, statSync(join(dir, name)).isDirectory() ? null : readFileSync(join(dir, name), 'utf8')]));
+const mode = (path: string) => statSync(path).mode & 0o777;
+
+describe('certs --out', () => {
+  it('writes none of the files, and changes none there, when one of them cannot be written', async () => {
+    const out = scratchDir('certs-out');
+    expect((await certs(out)).code).toBe(0);
+    rmSync(join(out, 'tls.key'));
+    mkdirSync(join(out, 'tls.key'));
+    const before = contents(out);
+    const result = await certs(out, '--rotate');
+    expect(result.stderr).toBe(`runner-defaults: cannot read or write the certificate files in ${out} (EISDIR); give another --out\n`);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(contents(out)).toEqual(before);
+  });
+
+  it('makes the private keys 0600 and the certificates 0644, also over files that were there with other modes', async () => {
+    const out = scratchDir('certs-out');
+    expect((await certs(out)).code).toBe(0);
+    for (const name of FILES) chmodSync(join(out, name), 0o666);
+    expect((await certs(out)).code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(FILES);
+    expect(Object.fromEntries(FILES.map((name) => [name, mode(join(out, name))]))).toEqual({ 'ca.crt': 0o644, 'ca.key': 0o600, 'tls.crt': 0o644, 'tls.key': 0o600 });
+  });
+});
