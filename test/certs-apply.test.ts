@@ -3,7 +3,7 @@
 // install, that a second run writes nothing, when it renews, what --rotate does, and how a refusal
 // reads.
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -67,14 +67,36 @@ function expectConsistentInstall(stdout: string): void {
 }
 
 describe('certs --apply on a fresh install', () => {
-  it('says the cluster is updated when --out cannot be written afterwards, and exits 1', async () => {
+  it.each([
+    ['a folder under a file', (dir: string) => (writeFileSync(join(dir, 'file'), ''), join(dir, 'file', 'sub')), 'ENOTDIR'],
+    ['a folder whose tls.key is a folder', (dir: string) => (mkdirSync(join(dir, 'tls.key')), dir), 'EISDIR'],
+  ])('exits 1 with one line and touches no cluster when --out is %s', async (_what, out, code) => {
     const dir = scratchDir('apply-out');
-    writeFileSync(join(dir, 'file'), '');
-    const out = join(dir, 'file', 'sub');
-    const result = await apply('--out', out);
+    const target = out(dir);
+    const before = caBundles();
+    const result = await apply('--out', target);
+    expect(result.stderr).toBe(`runner-defaults: cannot read or write the certificate files in ${target} (${code}); give another --out\n`);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`runner-defaults: the cluster is updated, but the certificate files cannot be written in ${out} (ENOTDIR); run again with another --out\n`);
-    expectConsistentInstall(secret().data?.['ca.crt'] ?? '');
+    expect(result.stdout).toBe('');
+    expect(server.requests).toEqual([]);
+    expect(store.secrets.size).toBe(0);
+    expect(caBundles()).toEqual(before);
+    expect(readdirSync(dir).sort()).toEqual([code === 'EISDIR' ? 'tls.key' : 'file']);
+  });
+
+  it('says the cluster is updated when --out cannot be written after the cluster was, and exits 1', async () => {
+    const out = scratchDir('apply-out');
+    // The webhook PATCH, the last write to the cluster, answers after a folder took tls.key's place.
+    server.route('PATCH', /mutatingwebhookconfigurations\/runner-defaults$/, () => {
+      mkdirSync(join(out, 'tls.key'));
+      return { body: store.webhookConfigurations.get('runner-defaults') };
+    });
+    const result = await apply('--out', out);
+    expect(result.stderr).toBe(`runner-defaults: the cluster is updated, but the certificate files cannot be written in ${out} (EISDIR); run again with another --out\n`);
+    expect(result.code).toBe(1);
+    expect(calls()).toEqual([`GET ${WEBHOOK_PATH}`, `GET ${SECRET_PATH}`, `POST /api/v1/namespaces/${NAMESPACE}/secrets`, `PATCH ${WEBHOOK_PATH}`]);
+    expect(Object.keys(secret().data ?? {}).sort()).toEqual(['ca.crt', 'ca.key', 'tls.crt', 'tls.key']);
+    expect(readdirSync(out)).toEqual(['tls.key']);
   });
 
   it('creates the TLS Secret and sets its CA as the caBundle of every webhook, with a JSON patch', async () => {

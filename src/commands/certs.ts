@@ -2,7 +2,7 @@
 // ca.crt, ca.key, tls.crt and tls.key, and the base64 CA printed for the webhook's caBundle.
 // A CA already in the directory is kept, so a re-issued certificate needs no caBundle change.
 // With --apply it is the cluster's caBundle bootstrap instead (src/kube/ca-bootstrap.ts).
-import { certificatePaths, issueCertificateSet, readCertificateAuthority, withCertificateFiles, writeCertificateSet } from '../tls/certificate-files.js';
+import { certificatePaths, checkCertificateDirectory, issueCertificateSet, readCertificateAuthority, withCertificateFiles, writeCertificateSet } from '../tls/certificate-files.js';
 import { serviceDnsNames } from '../tls/certificates.js';
 import type { ApplyOptions } from '../kube/ca-bootstrap.js';
 
@@ -41,6 +41,9 @@ export interface CertsApplyResult {
 export async function runCertsApply(options: ApplyOptions & { out?: string }): Promise<CertsApplyResult> {
   // Loaded here, not at the top: @kubernetes/client-node takes a second to load, and only --apply uses it.
   const { applyCertificates } = await import('../kube/ca-bootstrap.js');
+  const { out } = options;
+  // Before the cluster is written, so an --out that cannot be written changes nothing.
+  if (out) withCertificateFiles(() => checkCertificateDirectory(out), outProblem(out));
   const result = await applyCertificates(options);
   const { plan } = result;
   const made = [plan.newCa && 'new CA', plan.newServing && 'new serving certificate'].filter(Boolean).join(', ');
@@ -54,14 +57,14 @@ export async function runCertsApply(options: ApplyOptions & { out?: string }): P
         (result.keptPreviousCa ? '; it trusts the previous CA too until you run certs --apply again, once the pods have reloaded the new certificate' : '')
       : `MutatingWebhookConfiguration ${options.webhookConfig}: caBundle already current on all ${result.webhooks} webhooks`,
   ];
-  if (options.out) {
-    const { out } = options;
-    // The cluster is already updated here; a rerun with another --out writes the same files.
+  if (out) {
+    // The cluster is already updated here, so a failure now (DIR changed since the check, a full
+    // disk) says so; a rerun with another --out writes the same files.
     withCertificateFiles(
       () => writeCertificateSet(out, plan.set),
       (code) => `the cluster is updated, but the certificate files cannot be written in ${out} (${code}); run again with another --out`,
     );
-    notes.push(`wrote ${Object.values(certificatePaths(options.out)).join(', ')}`);
+    notes.push(`wrote ${Object.values(certificatePaths(out)).join(', ')}`);
   }
   return { caBundle: result.caBundle, notes };
 }
