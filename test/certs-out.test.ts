@@ -35,4 +35,19 @@ describe('certs --out', () => {
     expect(readdirSync(out).sort()).toEqual(FILES);
     expect(Object.fromEntries(FILES.map((name) => [name, mode(join(out, name))]))).toEqual({ 'ca.crt': 0o644, 'ca.key': 0o600, 'tls.crt': 0o644, 'tls.key': 0o600 });
   });
+
+  it.each([
+    ['ca.crt without ca.key', 'ca.key', 'ca.crt'],
+    ['ca.key without ca.crt', 'ca.crt', 'ca.key'],
+  ])('refuses half a CA (%s) with one line naming the missing file, and changes nothing', async (_what, missing, there) => {
+    const out = scratchDir('certs-out');
+    expect((await certs(out)).code).toBe(0);
+    rmSync(join(out, missing));
+    const before = contents(out);
+    const result = await certs(out);
+    expect(result.stderr).toBe(`runner-defaults: ${join(out, missing)} is missing beside ${join(out, there)}: put it back, or remove ${join(out, there)} or give --rotate to make a new CA\n`);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(contents(out)).toEqual(before);
+  });
 });

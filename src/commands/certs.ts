@@ -2,7 +2,8 @@
 // ca.crt, ca.key, tls.crt and tls.key, and the base64 CA printed for the webhook's caBundle.
 // A CA already in the directory is kept, so a re-issued certificate needs no caBundle change.
 // With --apply it is the cluster's caBundle bootstrap instead (src/kube/ca-bootstrap.ts).
-import { certificatePaths, checkCertificateDirectory, issueCertificateSet, readCertificateAuthority, withCertificateFiles, writeCertificateSet } from '../tls/certificate-files.js';
+import { certificatePaths, checkCertificateDirectory, issueCertificateSet, readCaFiles, readCertificateAuthority, withCertificateFiles, writeCertificateSet } from '../tls/certificate-files.js';
+import { CertificateError } from '../tls/certificate-watcher.js';
 import { serviceDnsNames } from '../tls/certificates.js';
 import type { ApplyOptions } from '../kube/ca-bootstrap.js';
 
@@ -24,8 +25,19 @@ export interface CertsResult {
 /** Where --out cannot be read or written, one line saying so instead of a stack trace. */
 const outProblem = (out: string) => (code: string) => `cannot read or write the certificate files in ${out} (${code}); give another --out`;
 
+/** Half a CA in --out (a certificate without its key, or the reverse) is refused, not overwritten. */
+function refuseHalfCa(out: string): void {
+  const { caCertificate, caKey } = readCaFiles(out);
+  if ((caCertificate === undefined) === (caKey === undefined)) return;
+  const paths = certificatePaths(out);
+  const [there, missing] = caKey === undefined ? [paths.caCertificate, paths.caKey] : [paths.caKey, paths.caCertificate];
+  throw new CertificateError(`${missing} is missing beside ${there}: put it back, or remove ${there} or give --rotate to make a new CA`);
+}
+
 export function runCerts(options: CertsOptions): CertsResult {
-  const existing = options.rotate ? undefined : withCertificateFiles(() => readCertificateAuthority(options.out), outProblem(options.out));
+  const existing = options.rotate
+    ? undefined
+    : withCertificateFiles(() => (refuseHalfCa(options.out), readCertificateAuthority(options.out)), outProblem(options.out));
   const set = issueCertificateSet(serviceDnsNames(options.service, options.namespace), options.days, existing);
   withCertificateFiles(() => writeCertificateSet(options.out, set), outProblem(options.out));
   return { caBundle: Buffer.from(set.ca.certificate).toString('base64'), files: certificatePaths(options.out), reusedCa: existing !== undefined };

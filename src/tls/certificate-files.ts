@@ -71,14 +71,32 @@ export function writeCertificateSet(directory: string, set: CertificateSet): voi
   }
 }
 
+/** The text of a file, or undefined when there is none (nor, with ENOTDIR, a folder to hold it: writing says why). */
+function readIfThere(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+/** The CA's two files in the directory, each undefined when it is not there. */
+export function readCaFiles(directory: string): { caCertificate?: string; caKey?: string } {
+  const paths = certificatePaths(directory);
+  return { caCertificate: readIfThere(paths.caCertificate), caKey: readIfThere(paths.caKey) };
+}
+
 /**
  * The CA already in the directory, if both its files are there (so re-issuing keeps the caBundle);
  * a CertificateError saying what to do when they are not a certificate and its key.
  */
 export function readCertificateAuthority(directory: string): KeyPairPem | undefined {
   const paths = certificatePaths(directory);
-  if (!existsSync(paths.caCertificate) || !existsSync(paths.caKey)) return undefined;
-  const authority = { certificate: readFileSync(paths.caCertificate, 'utf8'), privateKey: readFileSync(paths.caKey, 'utf8') };
+  const { caCertificate, caKey } = readCaFiles(directory);
+  if (caCertificate === undefined || caKey === undefined) return undefined;
+  const authority = { certificate: caCertificate, privateKey: caKey };
   try {
     checkTlsPair({ cert: Buffer.from(authority.certificate), key: Buffer.from(authority.privateKey) });
   } catch (error) {
