@@ -132,7 +132,7 @@ program
   .description("make a CA and a serving certificate for the webhook's Service; print the CA as base64 for caBundle")
   .requiredOption('--service <name>', 'the Service the API server calls', dnsLabel)
   .requiredOption('--namespace <namespace>', "the Service's namespace (and the Secret's, with --apply)", dnsLabel)
-  .option('--out <dir>', 'where to write ca.crt, ca.key, tls.crt and tls.key (a CA already there is kept); optional with --apply')
+  .option('--out <dir>', 'where to write ca.crt, ca.key, tls.crt and tls.key (a usable CA already there is kept); optional with --apply')
   .option('--days <days>', 'how long the serving certificate is valid', integer(1, 3650), 365)
   .option('--apply', 'keep them in the cluster instead: create or update the TLS Secret and set the caBundle of every webhook in the configuration')
   .option('--webhook-config <name>', `with --apply: the MutatingWebhookConfiguration (default ${DEFAULT_WEBHOOK_CONFIG})`, dnsSubdomain)
@@ -146,8 +146,9 @@ program
       if (misplaced) command.error(`error: --${misplaced.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)} goes with --apply`, { exitCode: 2 });
       if (!options.out) return command.error("error: required option '--out <dir>' not specified (or give --apply)", { exitCode: 2 });
       const result = runCerts({ service: options.service, namespace: options.namespace, out: options.out, days: options.days, rotate: options.rotate });
+      const ca = result.reusedCa ? 'kept the CA already there' : result.caNotKept ? `new CA, as the one there cannot be kept: ${result.caNotKept}` : 'new CA';
       process.stderr.write(
-        `runner-defaults: wrote ${Object.values(result.files).join(', ')} (${result.reusedCa ? 'kept the CA already there' : 'new CA'}); ` +
+        `runner-defaults: wrote ${Object.values(result.files).join(', ')} (${ca}); ` +
           `serving names ${options.service}.${options.namespace}.svc and its short and long forms. caBundle:\n`,
       );
       process.stdout.write(`${result.caBundle}\n`);

@@ -1,9 +1,11 @@
 // `runner-defaults certs --out DIR` without --apply, run as the built CLI: what it leaves in DIR
 // when it cannot write there, the private keys' mode, and which CA already in DIR it issues from.
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NAMESPACE, SERVICE, scratchDir } from './helpers/certs.js';
+import { makeCertificateAuthority, makeServingCertificate, serviceDnsNames, servingNames } from '../src/tls/certificates.js';
+import { NAMESPACE, SERVICE, SERVICE_HOST, scratchDir } from './helpers/certs.js';
 import { runCli } from './helpers/cli.js';
 
 const FILES = ['ca.crt', 'ca.key', 'tls.crt', 'tls.key'];
@@ -49,5 +51,27 @@ describe('certs --out', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(contents(out)).toEqual(before);
+  });
+
+  const ca = makeCertificateAuthority('runner-defaults CA', 3650);
+  it.each([
+    { what: 'a CA that expires within 30 days', stored: makeCertificateAuthority('short', 20), reason: 'the CA expires within 30 days' },
+    { what: 'a serving certificate copied in as the CA', stored: makeServingCertificate(ca, servingNames(serviceDnsNames(SERVICE, NAMESPACE)), 365), reason: 'the CA is not a CA certificate' },
+    { what: "a CA with another CA's key", stored: { certificate: ca.certificate, privateKey: makeCertificateAuthority('other', 3650).privateKey }, reason: 'the CA key does not match its certificate' },
+  ])('replaces $what with a new CA, as --apply does, and says why', async ({ stored, reason }) => {
+    const out = scratchDir('certs-out');
+    writeFileSync(join(out, 'ca.crt'), stored.certificate);
+    writeFileSync(join(out, 'ca.key'), stored.privateKey);
+    const result = await certs(out);
+    const files = FILES.map((name) => join(out, name)).join(', ');
+    expect(result.stderr).toBe(
+      `runner-defaults: wrote ${files} (new CA, as the one there cannot be kept: ${reason}); serving names ${SERVICE_HOST} and its short and long forms. caBundle:\n`,
+    );
+    expect(result.code).toBe(0);
+    const newCa = new X509Certificate(readFileSync(join(out, 'ca.crt')));
+    expect(newCa.ca).toBe(true);
+    expect(newCa.toString()).not.toBe(new X509Certificate(stored.certificate).toString());
+    expect(new X509Certificate(readFileSync(join(out, 'tls.crt'))).verify(newCa.publicKey)).toBe(true);
+    expect(result.stdout).toBe(`${readFileSync(join(out, 'ca.crt')).toString('base64')}\n`);
   });
 });

@@ -1,10 +1,12 @@
 // `runner-defaults certs`: a CA and a serving certificate for the webhook's Service, written as
 // ca.crt, ca.key, tls.crt and tls.key, and the base64 CA printed for the webhook's caBundle.
-// A CA already in the directory is kept, so a re-issued certificate needs no caBundle change.
+// A CA already in the directory is kept while --apply would keep it in the Secret, so a re-issued
+// certificate needs no caBundle change.
 // With --apply it is the cluster's caBundle bootstrap instead (src/kube/ca-bootstrap.ts).
-import { certificatePaths, checkCertificateDirectory, issueCertificateSet, readCaFiles, readCertificateAuthority, withCertificateFiles, writeCertificateSet } from '../tls/certificate-files.js';
+import { caProblem } from '../tls/certificate-check.js';
+import { certificatePaths, checkCertificateDirectory, issueCertificateSet, readCaFiles, withCertificateFiles, writeCertificateSet } from '../tls/certificate-files.js';
 import { CertificateError } from '../tls/certificate-watcher.js';
-import { serviceDnsNames } from '../tls/certificates.js';
+import { serviceDnsNames, type KeyPairPem } from '../tls/certificates.js';
 import type { ApplyOptions } from '../kube/ca-bootstrap.js';
 
 export interface CertsOptions {
@@ -20,27 +22,39 @@ export interface CertsResult {
   caBundle: string;
   files: ReturnType<typeof certificatePaths>;
   reusedCa: boolean;
+  /** Why the CA in the directory was replaced by a new one, when it was. */
+  caNotKept?: string;
 }
 
 /** Where --out cannot be read or written, one line saying so instead of a stack trace. */
 const outProblem = (out: string) => (code: string) => `cannot read or write the certificate files in ${out} (${code}); give another --out`;
 
-/** Half a CA in --out (a certificate without its key, or the reverse) is refused, not overwritten. */
-function refuseHalfCa(out: string): void {
+/**
+ * The CA in --out to issue from, or why the one there is not kept: the check --apply makes of the
+ * Secret's (caProblem). Half a CA (a certificate without its key, or the reverse) is refused, not overwritten.
+ */
+function caInDirectory(out: string): { authority?: KeyPairPem; notKept?: string } {
   const { caCertificate, caKey } = readCaFiles(out);
-  if ((caCertificate === undefined) === (caKey === undefined)) return;
-  const paths = certificatePaths(out);
-  const [there, missing] = caKey === undefined ? [paths.caCertificate, paths.caKey] : [paths.caKey, paths.caCertificate];
-  throw new CertificateError(`${missing} is missing beside ${there}: put it back, or remove ${there} or give --rotate to make a new CA`);
+  if (caCertificate === undefined && caKey === undefined) return {};
+  if (caCertificate === undefined || caKey === undefined) {
+    const paths = certificatePaths(out);
+    const [there, missing] = caKey === undefined ? [paths.caCertificate, paths.caKey] : [paths.caKey, paths.caCertificate];
+    throw new CertificateError(`${missing} is missing beside ${there}: put it back, or remove ${there} or give --rotate to make a new CA`);
+  }
+  const notKept = caProblem({ caCertificate, caKey }, new Date());
+  return notKept ? { notKept } : { authority: { certificate: caCertificate, privateKey: caKey } };
 }
 
 export function runCerts(options: CertsOptions): CertsResult {
-  const existing = options.rotate
-    ? undefined
-    : withCertificateFiles(() => (refuseHalfCa(options.out), readCertificateAuthority(options.out)), outProblem(options.out));
-  const set = issueCertificateSet(serviceDnsNames(options.service, options.namespace), options.days, existing);
+  const stored = options.rotate ? {} : withCertificateFiles(() => caInDirectory(options.out), outProblem(options.out));
+  const set = issueCertificateSet(serviceDnsNames(options.service, options.namespace), options.days, stored.authority);
   withCertificateFiles(() => writeCertificateSet(options.out, set), outProblem(options.out));
-  return { caBundle: Buffer.from(set.ca.certificate).toString('base64'), files: certificatePaths(options.out), reusedCa: existing !== undefined };
+  return {
+    caBundle: Buffer.from(set.ca.certificate).toString('base64'),
+    files: certificatePaths(options.out),
+    reusedCa: stored.authority !== undefined,
+    caNotKept: stored.notKept,
+  };
 }
 
 export interface CertsApplyResult {
