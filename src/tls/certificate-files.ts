@@ -47,9 +47,10 @@ export function checkCertificateDirectory(directory: string): void {
 }
 
 /**
- * Writes the set whole or not at all: into a temporary folder in the directory, then renamed into
- * place, so a failure leaves the files that were there, and each file gets its mode even when it
- * existed (private keys are readable by their owner only).
+ * Writes the set after checking the directory: into a temporary folder there, renamed into place
+ * only once all four are written, so a failure leaves the files that were there (short of one of
+ * the renames themselves failing), and each file gets its mode even when it existed (private keys
+ * are readable by their owner only).
  */
 export function writeCertificateSet(directory: string, set: CertificateSet): void {
   checkCertificateDirectory(directory);
