@@ -55,10 +55,24 @@ describe('certs --out', () => {
 
   const ca = makeCertificateAuthority('runner-defaults CA', 3650);
   it.each([
-    { what: 'a CA that expires within 30 days', stored: makeCertificateAuthority('short', 20), reason: 'the CA expires within 30 days' },
     { what: 'a serving certificate copied in as the CA', stored: makeServingCertificate(ca, servingNames(serviceDnsNames(SERVICE, NAMESPACE)), 365), reason: 'the CA is not a CA certificate' },
     { what: "a CA with another CA's key", stored: { certificate: ca.certificate, privateKey: makeCertificateAuthority('other', 3650).privateKey }, reason: 'the CA key does not match its certificate' },
-  ])('replaces $what with a new CA, as --apply does, and says why', async ({ stored, reason }) => {
+    { what: 'a ca.crt that is no certificate', stored: { certificate: 'garbage\n', privateKey: ca.privateKey }, reason: 'no CA' },
+  ])('refuses $what with one line, and changes nothing (its ca.key may be the only copy)', async ({ stored, reason }) => {
+    const out = scratchDir('certs-out');
+    writeFileSync(join(out, 'ca.crt'), stored.certificate);
+    writeFileSync(join(out, 'ca.key'), stored.privateKey);
+    const before = contents(out);
+    const result = await certs(out);
+    expect(result.stderr).toBe(`runner-defaults: ${join(out, 'ca.crt')} and ${join(out, 'ca.key')} are not a CA to keep (${reason}): remove both, or give --rotate to make a new CA\n`);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(contents(out)).toEqual(before);
+  });
+
+  it('replaces a CA that expires within 30 days with a new CA, as --apply does, says why, and leaves no staging folder', async () => {
+    const stored = makeCertificateAuthority('short', 20);
+    const reason = 'the CA expires within 30 days';
     const out = scratchDir('certs-out');
     writeFileSync(join(out, 'ca.crt'), stored.certificate);
     writeFileSync(join(out, 'ca.key'), stored.privateKey);
@@ -73,5 +87,6 @@ describe('certs --out', () => {
     expect(newCa.toString()).not.toBe(new X509Certificate(stored.certificate).toString());
     expect(new X509Certificate(readFileSync(join(out, 'tls.crt'))).verify(newCa.publicKey)).toBe(true);
     expect(result.stdout).toBe(`${readFileSync(join(out, 'ca.crt')).toString('base64')}\n`);
+    expect(readdirSync(out).sort()).toEqual(FILES);
   });
 });

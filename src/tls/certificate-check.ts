@@ -44,13 +44,24 @@ function readPair(certificatePem: string | undefined, keyPem: string | undefined
   return certificate;
 }
 
-/** Why the stored CA cannot be kept, or undefined when it can. */
-export function caProblem(stored: StoredCertificates, now: Date): string | undefined {
+/** The stored CA's certificate when it is a CA with its own key, else why it cannot be used at all. */
+function usableCa(stored: StoredCertificates): X509Certificate | string {
   const ca = readPair(stored.caCertificate, stored.caKey, 'CA');
   if (typeof ca === 'string') return ca;
-  if (!ca.ca) return 'the CA is not a CA certificate';
-  if (expiresSoon(ca, now)) return `the CA expires within ${RENEW_BEFORE_DAYS} days`;
-  return undefined;
+  return ca.ca ? ca : 'the CA is not a CA certificate';
+}
+
+/** Why the stored CA cannot be used at all (missing, unreadable, a key that does not match, not a CA), or undefined. */
+export function caUnusable(stored: StoredCertificates): string | undefined {
+  const ca = usableCa(stored);
+  return typeof ca === 'string' ? ca : undefined;
+}
+
+/** Why the stored CA cannot be kept (unusable, or expiring within RENEW_BEFORE_DAYS), or undefined when it can. */
+export function caProblem(stored: StoredCertificates, now: Date): string | undefined {
+  const ca = usableCa(stored);
+  if (typeof ca === 'string') return ca;
+  return expiresSoon(ca, now) ? `the CA expires within ${RENEW_BEFORE_DAYS} days` : undefined;
 }
 
 /** Why the stored serving certificate cannot be kept with this CA for these names, or undefined when it can. */
