@@ -68,11 +68,14 @@ describe('runner-defaults mutate', () => {
 
   it('writes YAML whose strings YAML 1.1 readers (kubectl) and YAML 1.2 readers both read back as strings', async () => {
     const pod = loadPod('runner-legacy') as { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: { containers: Array<{ env?: unknown[] }> } };
-    const words = ['on', 'off', 'yes', 'no', 'y', 'n', 'Yes', 'OFF', '0o17', '012', '1:20', '2001-12-14', '~'];
+    const words = ['on', 'off', 'yes', 'no', 'y', 'n', 'Yes', 'OFF', '0o17', '012', '1:20', '2001-12-14', '~', '0X1F', '0O17', '0B1', '+0o17', '-0x1'];
     pod.metadata.annotations = Object.fromEntries(words.map((word, index) => [`example.com/a${index}`, word]));
     pod.spec.containers[0]!.env = words.map((word, index) => ({ name: `V${index}`, value: word }));
     const { code, stdout } = await runCli(['mutate', '-f', '-'], JSON.stringify(pod));
     expect(code).toBe(0);
+    // kubectl's reader (go-yaml) also reads as integers what Go's ParseInt takes with base 0 (0X1F, +0o17): none may be plain.
+    const plainGoIntegers = stdout.split('\n').filter((line) => /: [-+]?0[xXoObB]/.test(line));
+    expect(plainGoIntegers).toEqual([]);
     for (const version of ['1.1', '1.2'] as const) {
       const read = parseYaml(stdout, { version }) as typeof pod;
       expect(words.map((_word, index) => read.metadata.annotations?.[`example.com/a${index}`])).toStrictEqual(words);

@@ -1,6 +1,6 @@
 // `runner-defaults mutate`: the webhook's decision offline, for a Pod or an AdmissionReview in
 // YAML or JSON. It calls the same admission code as `serve`, so the two answers cannot differ.
-import { stringify, type ToStringOptions, type DocumentOptions, type SchemaOptions } from 'yaml';
+import { Scalar, stringify, type ToStringOptions, type DocumentOptions, type SchemaOptions } from 'yaml';
 import { loadConfig } from '../config.js';
 import { withApiServerDefaults } from '../admission/pod-defaults.js';
 import { podCreateRequest, readAdmissionReview, type AdmissionRequest } from '../admission/request.js';
@@ -30,14 +30,23 @@ export interface MutateResult {
 
 /**
  * YAML that kubectl reads back as written. kubectl reads YAML 1.1, where `on`, `yes` and `no` are
- * booleans, so strings are quoted by 1.1's rules; `0o17`, an integer in YAML 1.2 and a string in
- * 1.1, is quoted too, so that 1.2 readers (yq, or this command) also get the string back.
+ * booleans, so strings are quoted by 1.1's rules; `0o17`, an integer in YAML 1.2, is quoted too, so
+ * that 1.2 readers (yq, or this command) also get the string back.
  */
 const YAML_OUTPUT: DocumentOptions & SchemaOptions & ToStringOptions = {
   version: '1.1',
   customTags: (tags) => [...tags, 'intOct'],
   lineWidth: 0,
 };
+
+/**
+ * kubectl's YAML reader (go-yaml) also takes as an integer what Go's strconv.ParseInt reads with
+ * base 0, which neither YAML schema has: a sign before 0x, 0o or 0b, and those prefixes in capitals
+ * (`0X1F`, `+0o17`). Such strings are written double-quoted.
+ */
+const GO_INTEGER_PREFIX = /^[-+]?0[xXoObB]/;
+const quoteGoIntegers = (_key: unknown, value: unknown): unknown =>
+  typeof value === 'string' && GO_INTEGER_PREFIX.test(value) ? Object.assign(new Scalar(value), { type: Scalar.QUOTE_DOUBLE }) : value;
 
 /**
  * The request a document stands for: an AdmissionReview's own, which must carry the pod, or a bare
@@ -72,6 +81,6 @@ export function runMutate(options: MutateOptions): MutateResult {
       ? JSON.stringify(decision.patch, null, 2)
       : options.output === 'json'
         ? JSON.stringify(decision.patched, null, 2)
-        : stringify(decision.patched, YAML_OUTPUT).trimEnd();
+        : stringify(decision.patched, quoteGoIntegers, YAML_OUTPUT).trimEnd();
   return { stdout: `${stdout}\n`, notes };
 }
