@@ -2,10 +2,12 @@
 // (uid, version, patchType only with a patch, warnings only on dry runs, never a denial).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { withApiServerDefaults } from '../src/admission/pod-defaults.js';
 import { ADMISSION_VERSIONS, BadReviewError, readAdmissionReview } from '../src/admission/request.js';
 import { encodeAnswer } from '../src/admission/response.js';
 import { review } from '../src/admission/review.js';
 import { defaultConfig, type Config } from '../src/config.js';
+import type { Json } from '../src/json.js';
 import { decodePatch, loadReview } from './helpers/fixtures.js';
 import { runnerPod } from './helpers/pods.js';
 
@@ -183,5 +185,29 @@ describe('the answer', () => {
         expect(encodeAnswer(answer)).toBe(JSON.stringify(answer));
       }),
     );
+  });
+});
+
+describe("the API server's defaults for a bare Pod (mutate)", () => {
+  it('gives each container and init container its limits as the requests it lacks, on a copy, and nothing else', () => {
+    const pod = JSON.parse(
+      '{"spec":{"containers":[{"name":"a","resources":{"limits":{"cpu":"2","memory":"1Gi"},"requests":{"cpu":"1"}}},{"name":"b"}],' +
+        '"initContainers":[{"name":"i","resources":{"limits":{"cpu":"500m","constructor":"1","__proto__":"2"}}}]}}',
+    ) as Json;
+    const before = structuredClone(pod);
+    const defaulted = withApiServerDefaults(pod) as { spec: { containers: Loose[]; initContainers: Loose[] } };
+    expect(pod).toStrictEqual(before);
+    expect(defaulted.spec.containers.map((container) => container.resources)).toStrictEqual([
+      { limits: { cpu: '2', memory: '1Gi' }, requests: { cpu: '1', memory: '1Gi' } },
+      undefined,
+    ]);
+    const requests = defaulted.spec.initContainers[0]!.resources.requests as Loose;
+    // Every key is copied as data: __proto__ becomes a key, not the object's prototype.
+    expect(Object.getPrototypeOf(requests)).toBe(Object.prototype);
+    expect(Object.entries(requests)).toStrictEqual([
+      ['cpu', '500m'],
+      ['constructor', '1'],
+      ['__proto__', '2'],
+    ]);
   });
 });

@@ -144,6 +144,7 @@ describe('the review endpoint', () => {
     const handle = reviewEndpoint({
       context: (admission) => {
         if (admission.uid === 'broken') throw new Error('no LimitRanges for this namespace');
+        if (admission.uid === 'quoting') throw new TypeError("Cannot create property 'x' on string 'hunter2'");
         return { config: defaultConfig };
       },
       maxBodyBytes: 1 << 20,
@@ -152,9 +153,15 @@ describe('the review endpoint', () => {
     const broken = response('broken', events);
     const good = response('good', events);
     const [brokenRecord, goodRecord] = await Promise.all([handle(request(reviewBody('broken')), broken.res), handle(request(reviewBody('good')), good.res)]);
-    expect(brokenRecord).toStrictEqual({ status: 500, error: 'internal error', cause: 'no LimitRanges for this namespace' });
+    expect(brokenRecord).toStrictEqual({ status: 500, error: 'internal error', cause: 'Error: no LimitRanges for this namespace' });
     expect(JSON.parse(broken.sent.text)).toStrictEqual({ error: 'internal error' });
     expect(goodRecord).toMatchObject({ status: 200, request: { uid: 'good' }, decision: { outcome: 'patched' } });
     expect(good.sent.status).toBe(200);
+    // A message that quotes a value is cut before the quote: the value may be a credential.
+    expect(await handle(request(reviewBody('quoting')), response('quoting', events).res)).toStrictEqual({
+      status: 500,
+      error: 'internal error',
+      cause: 'TypeError: Cannot create property …',
+    });
   });
 });

@@ -19,7 +19,10 @@ export function withApiServerDefaults(pod: Json): Json {
       if (resources.requests === undefined || resources.requests === null) resources.requests = {};
       const requests = resources.requests;
       if (!isObject(requests)) continue;
-      for (const [name, limit] of Object.entries(resources.limits)) if (!(name in requests)) requests[name] = limit;
+      for (const [name, limit] of Object.entries(resources.limits)) {
+        // An own property, as JSON.parse makes one: a key such as __proto__ is data here, not a prototype.
+        if (!Object.hasOwn(requests, name)) Object.defineProperty(requests, name, { value: limit, enumerable: true, writable: true, configurable: true });
+      }
     }
   }
   return copy;

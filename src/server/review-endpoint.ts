@@ -19,7 +19,7 @@ export interface ReviewRecord {
   decision?: Decision;
   /** Our own words for a refused request; never a value from the body. */
   error?: string;
-  /** For a 500 only, the failure's own message, for the log line, never the answer: ours, or the engine's, which names keys, not values. */
+  /** For a 500 only, what failed, for the log line, never the answer (see failureCause). */
   cause?: string;
 }
 
@@ -28,6 +28,16 @@ export interface ReviewEndpointOptions {
   context: (request: AdmissionRequest) => RuleContext;
   maxBodyBytes: number;
   maxDurationMs: number;
+}
+
+/**
+ * A failure's type and message, cut before the first quote: an engine message can quote a value
+ * ("Cannot create property 'x' on string '...'"), and a value may be a credential from the pod.
+ */
+function failureCause(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : typeof error;
+  const quote = text.search(/['"`]/);
+  return quote < 0 ? text : `${text.slice(0, quote).trimEnd()} …`;
 }
 
 class RequestError extends Error {
@@ -147,7 +157,7 @@ export function reviewEndpoint(options: ReviewEndpointOptions) {
       // A body that stopped arriving leaves the connection in an unknown state: do not reuse it.
       if (status === 408) headers.connection = 'close';
       if (!res.headersSent) send(res, status, JSON.stringify({ error: message }), headers);
-      return status === 500 ? { status, error: message, cause: error instanceof Error ? error.message : String(error) } : { status, error: message };
+      return status === 500 ? { status, error: message, cause: failureCause(error) } : { status, error: message };
     }
   };
 }
