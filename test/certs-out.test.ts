@@ -57,7 +57,7 @@ describe('certs --out', () => {
   it.each([
     { what: 'a serving certificate copied in as the CA', stored: makeServingCertificate(ca, servingNames(serviceDnsNames(SERVICE, NAMESPACE)), 365), reason: 'the CA is not a CA certificate' },
     { what: "a CA with another CA's key", stored: { certificate: ca.certificate, privateKey: makeCertificateAuthority('other', 3650).privateKey }, reason: 'the CA key does not match its certificate' },
-    { what: 'a ca.crt that is no certificate', stored: { certificate: 'garbage\n', privateKey: ca.privateKey }, reason: 'no CA' },
+    { what: 'a ca.crt that is no certificate', stored: { certificate: 'garbage\n', privateKey: ca.privateKey }, reason: 'the CA certificate is not a PEM certificate' },
   ])('refuses $what with one line, and changes nothing (its ca.key may be the only copy)', async ({ stored, reason }) => {
     const out = scratchDir('certs-out');
     writeFileSync(join(out, 'ca.crt'), stored.certificate);

@@ -58,7 +58,17 @@ describe('serve start-up', () => {
         return [];
       },
       1,
-      /^runner-defaults: .*certs\/ca\.crt and .*certs\/ca\.key are not a usable CA \(the certificate file does not hold a PEM certificate\); remove both to make a new one\n$/,
+      /^runner-defaults: .*certs\/ca\.crt and .*certs\/ca\.key are not a CA to keep \(the CA certificate is not a PEM certificate\): remove both to make a new CA\n$/,
+    ],
+    [
+      'no --tls flags and half a development CA in certs/ (its key gone), which it does not overwrite',
+      (dir: string) => {
+        mkdirSync(join(dir, 'certs'));
+        writeFileSync(join(dir, 'certs', 'ca.crt'), 'kept as it is');
+        return [];
+      },
+      1,
+      /^runner-defaults: .*certs\/ca\.key is missing beside .*certs\/ca\.crt: put it back, or remove .*certs\/ca\.crt to make a new CA\n$/,
     ],
     ['a port that is not a number', () => ['--port', 'https'], 2, /must be a whole number from 0 to 65535/],
     ['a --host that does not resolve', () => ['--host', 'nonexistent.invalid'], 1, /^runner-defaults: cannot listen: cannot resolve the --host name \(getaddrinfo \w+ nonexistent\.invalid\)\n$/],

@@ -3,10 +3,9 @@
 // A CA already in the directory is kept while --apply would keep it in the Secret, so a re-issued
 // certificate needs no caBundle change.
 // With --apply it is the cluster's caBundle bootstrap instead (src/kube/ca-bootstrap.ts).
-import { caProblem, caUnusable } from '../tls/certificate-check.js';
-import { certificatePaths, checkCertificateDirectory, issueCertificateSet, readCaFiles, withCertificateFiles, writeCertificateSet } from '../tls/certificate-files.js';
-import { CertificateError } from '../tls/certificate-watcher.js';
-import { serviceDnsNames, type KeyPairPem } from '../tls/certificates.js';
+import { certificatePaths, checkCertificateDirectory, issueCertificateSet, withCertificateFiles, writeCertificateSet } from '../tls/certificate-files.js';
+import { serviceDnsNames } from '../tls/certificates.js';
+import { storedCa } from '../tls/stored-ca.js';
 import type { ApplyOptions } from '../kube/ca-bootstrap.js';
 
 export interface CertsOptions {
@@ -29,31 +28,8 @@ export interface CertsResult {
 /** Where --out cannot be read or written, one line saying so instead of a stack trace. */
 const outProblem = (out: string) => (code: string) => `cannot read or write the certificate files in ${out} (${code}); give another --out`;
 
-/**
- * The CA in --out to issue from, or why the one there is not kept: it expires within 30 days, the
- * check --apply makes of the Secret's (caProblem). A CA that cannot be used at all (half of one,
- * an unreadable file, a key that does not match, a certificate that is no CA) is refused rather
- * than overwritten: its ca.key may be the only copy of a key the cluster's caBundle still trusts.
- */
-function caInDirectory(out: string): { authority?: KeyPairPem; notKept?: string } {
-  const { caCertificate, caKey } = readCaFiles(out);
-  if (caCertificate === undefined && caKey === undefined) return {};
-  if (caCertificate === undefined || caKey === undefined) {
-    const paths = certificatePaths(out);
-    const [there, missing] = caKey === undefined ? [paths.caCertificate, paths.caKey] : [paths.caKey, paths.caCertificate];
-    throw new CertificateError(`${missing} is missing beside ${there}: put it back, or remove ${there} or give --rotate to make a new CA`);
-  }
-  const unusable = caUnusable({ caCertificate, caKey });
-  if (unusable) {
-    const paths = certificatePaths(out);
-    throw new CertificateError(`${paths.caCertificate} and ${paths.caKey} are not a CA to keep (${unusable}): remove both, or give --rotate to make a new CA`);
-  }
-  const notKept = caProblem({ caCertificate, caKey }, new Date());
-  return notKept ? { notKept } : { authority: { certificate: caCertificate, privateKey: caKey } };
-}
-
 export function runCerts(options: CertsOptions): CertsResult {
-  const stored = options.rotate ? {} : withCertificateFiles(() => caInDirectory(options.out), outProblem(options.out));
+  const stored = options.rotate ? {} : withCertificateFiles(() => storedCa(options.out, '--rotate'), outProblem(options.out));
   const set = issueCertificateSet(serviceDnsNames(options.service, options.namespace), options.days, stored.authority);
   withCertificateFiles(() => writeCertificateSet(options.out, set), outProblem(options.out));
   return {

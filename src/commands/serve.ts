@@ -10,7 +10,8 @@ import type { RuleContext } from '../rules/types.js';
 import { LimitRangeInformer } from '../server/limit-range-informer.js';
 import { createLogger, type LogLevel } from '../server/logger.js';
 import { DEFAULT_TIMEOUTS, WebhookServer, type Timeouts } from '../server/webhook-server.js';
-import { certificatePaths, ensureDevelopmentCertificates, withCertificateFiles } from '../tls/certificate-files.js';
+import { certificatePaths, withCertificateFiles } from '../tls/certificate-files.js';
+import { ensureDevelopmentCertificates } from '../tls/development-certificates.js';
 
 export interface ServeOptions {
   config?: string;

@@ -33,8 +33,9 @@ function expiresSoon(certificate: X509Certificate, now: Date): boolean {
 
 /** The certificate, when its PEM parses and the key belongs to it; else why it cannot be used. */
 function readPair(certificatePem: string | undefined, keyPem: string | undefined, what: string): X509Certificate | string {
+  if (!certificatePem || !keyPem) return `no ${what}`;
   const certificate = parsed(certificatePem);
-  if (!certificate || !certificatePem || !keyPem) return `no ${what}`;
+  if (!certificate) return `the ${what} certificate is not a PEM certificate`;
   try {
     checkTlsPair({ cert: Buffer.from(certificatePem), key: Buffer.from(keyPem) });
   } catch (error) {

@@ -1,9 +1,8 @@
-// Writes and reads the four PEM files a webhook's TLS needs (ca.crt, ca.key, tls.crt, tls.key),
-// and makes a development set under certs/ when `serve` starts with no certificate of its own.
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// Writes and reads the four PEM files a webhook's TLS needs (ca.crt, ca.key, tls.crt, tls.key).
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { CertificateError, checkTlsPair } from './certificate-watcher.js';
-import { makeCertificateAuthority, makeServingCertificate, serviceDnsNames, servingNames, type KeyPairPem } from './certificates.js';
+import { CertificateError } from './certificate-watcher.js';
+import { makeCertificateAuthority, makeServingCertificate, servingNames, type KeyPairPem } from './certificates.js';
 
 export interface CertificateSet {
   ca: KeyPairPem;
@@ -90,23 +89,6 @@ export function readCaFiles(directory: string): { caCertificate?: string; caKey?
 }
 
 /**
- * The CA already in the directory, if both its files are there (so re-issuing keeps the caBundle);
- * a CertificateError saying what to do when they are not a certificate and its key.
- */
-export function readCertificateAuthority(directory: string): KeyPairPem | undefined {
-  const paths = certificatePaths(directory);
-  const { caCertificate, caKey } = readCaFiles(directory);
-  if (caCertificate === undefined || caKey === undefined) return undefined;
-  const authority = { certificate: caCertificate, privateKey: caKey };
-  try {
-    checkTlsPair({ cert: Buffer.from(authority.certificate), key: Buffer.from(authority.privateKey) });
-  } catch (error) {
-    throw new CertificateError(`${paths.caCertificate} and ${paths.caKey} are not a usable CA (${(error as Error).message}); remove both to make a new one`);
-  }
-  return authority;
-}
-
-/**
  * Runs `work` on certificate files; an error from Node with a code (a folder that is a file, no
  * permission) becomes a one-line CertificateError in `explain`'s words. Ours pass unchanged.
  */
@@ -124,18 +106,4 @@ export function withCertificateFiles<T>(work: () => T, explain: (code: string) =
 export function issueCertificateSet(hosts: readonly string[], days: number, ca?: KeyPairPem): CertificateSet {
   const authority = ca ?? makeCertificateAuthority('runner-defaults CA', Math.max(CA_DAYS, days));
   return { ca: authority, serving: makeServingCertificate(authority, servingNames(hosts), days) };
-}
-
-/** The hosts a development certificate covers: this machine and the webhook's in-cluster Service. */
-export const DEVELOPMENT_HOSTS = ['localhost', '127.0.0.1', '::1', ...serviceDnsNames(DEFAULT_SERVICE, DEFAULT_NAMESPACE)];
-
-/**
- * Makes certs/ca.crt, ca.key, tls.crt and tls.key when tls.crt or tls.key is missing.
- * Returns the CA file's path when it made them, undefined when they were there.
- */
-export function ensureDevelopmentCertificates(directory: string): string | undefined {
-  const paths = certificatePaths(directory);
-  if (existsSync(paths.certificate) && existsSync(paths.key)) return undefined;
-  writeCertificateSet(directory, issueCertificateSet(DEVELOPMENT_HOSTS, 365, readCertificateAuthority(directory)));
-  return paths.caCertificate;
 }
