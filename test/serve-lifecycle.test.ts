@@ -2,7 +2,7 @@
 // before listening, keep-alive connections that outlive Node's 5 s default, slow clients cut off,
 // a SIGTERM that lets in-flight reviews finish and exits 0, and an uncaught exception that exits 1
 // after logging the reviews it had answered.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -19,11 +19,19 @@ describe('serve start-up', () => {
     const cwd = scratchDir('fresh-clone');
     const server = await WebhookProcess.start({ cwd, servername: 'localhost' });
     const made = await server.waitForLog((line) => typeof line.caFile === 'string');
-    expect(made.caFile).toBe(join(cwd, 'certs', 'ca.crt'));
+    expect([made.msg, made.caFile]).toEqual(['made a development CA and serving certificate; trust the CA to call the webhook (curl --cacert)', join(cwd, 'certs', 'ca.crt')]);
     for (const file of ['ca.crt', 'ca.key', 'tls.crt', 'tls.key']) expect(existsSync(join(cwd, 'certs', file))).toBe(true);
     const readiness = await server.request({ path: '/readyz' });
     expect(readiness.status).toBe(200);
     expect(await server.stop()).toBe(0);
+    // With its serving certificate gone, the next start issues one from the CA there, and says so.
+    const ca = readFileSync(join(cwd, 'certs', 'ca.crt'), 'utf8');
+    rmSync(join(cwd, 'certs', 'tls.crt'));
+    const again = await WebhookProcess.start({ cwd, servername: 'localhost' });
+    expect((await again.waitForLog((line) => typeof line.caFile === 'string')).msg).toBe('made a development serving certificate from the CA already there');
+    expect(readFileSync(join(cwd, 'certs', 'ca.crt'), 'utf8')).toBe(ca);
+    expect((await again.request({ path: '/readyz' })).status).toBe(200);
+    expect(await again.stop()).toBe(0);
   });
 
   it('with mounted certificates and no terminal loads neither node-forge nor pino-pretty, which only make certificates and pretty lines', async () => {

@@ -11,7 +11,7 @@ import { LimitRangeInformer } from '../server/limit-range-informer.js';
 import { createLogger, type LogLevel } from '../server/logger.js';
 import { DEFAULT_TIMEOUTS, WebhookServer, type Timeouts } from '../server/webhook-server.js';
 import { certificatePaths, withCertificateFiles } from '../tls/certificate-files.js';
-import { ensureDevelopmentCertificates } from '../tls/development-certificates.js';
+import { ensureDevelopmentCertificates, type MadeDevelopmentCertificate } from '../tls/development-certificates.js';
 
 export interface ServeOptions {
   config?: string;
@@ -41,7 +41,8 @@ export async function runServe(options: ServeOptions): Promise<void> {
     const directory = resolve(DEVELOPMENT_CERT_DIR);
     const made = developmentCertificates(directory);
     ({ certificate: certFile, key: keyFile } = certificatePaths(directory));
-    if (made) logger.info({ caFile: made }, 'made a development CA and serving certificate; trust the CA to call the webhook (curl --cacert)');
+    if (made?.newCa) logger.info({ caFile: made.caFile, caNotKept: made.caNotKept }, 'made a development CA and serving certificate; trust the CA to call the webhook (curl --cacert)');
+    else if (made) logger.info({ caFile: made.caFile }, 'made a development serving certificate from the CA already there');
   }
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const limitRanges = await startLimitRanges(options, logger);
@@ -86,7 +87,7 @@ export async function runServe(options: ServeOptions): Promise<void> {
 }
 
 /** ensureDevelopmentCertificates, with a file-system failure (a read-only directory) as one line that says what to do. */
-function developmentCertificates(directory: string): string | undefined {
+function developmentCertificates(directory: string): MadeDevelopmentCertificate | undefined {
   return withCertificateFiles(
     () => ensureDevelopmentCertificates(directory),
     (code) => `cannot make a development certificate in ${directory} (${code}); give --tls-cert and --tls-key`,
