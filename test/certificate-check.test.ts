@@ -17,7 +17,7 @@ describe('the stored CA', () => {
     { what: 'a good CA', stored: good, problem: undefined },
     { what: 'no CA at all', stored: {}, problem: 'no CA' },
     { what: 'a CA without its key', stored: { caCertificate: ca.certificate }, problem: 'no CA' },
-    { what: 'a CA that is not PEM', stored: { caCertificate: 'not a certificate', caKey: ca.privateKey }, problem: 'the CA certificate is not a PEM certificate' },
+    { what: 'a CA that is not PEM', stored: { caCertificate: 'not a certificate', caKey: ca.privateKey }, problem: 'the CA is not a PEM certificate' },
     { what: "a CA with another CA's key", stored: { caCertificate: ca.certificate, caKey: otherCa.privateKey }, problem: 'the CA key does not match its certificate' },
     { what: 'a serving certificate stored as the CA', stored: { caCertificate: serving.certificate, caKey: serving.privateKey }, problem: 'the CA is not a CA certificate' },
     {
@@ -35,6 +35,7 @@ describe('the stored serving certificate', () => {
     { what: 'a good certificate', stored: good, problem: undefined },
     { what: 'no certificate', stored: { ...good, certificate: undefined }, problem: 'no serving certificate' },
     { what: 'a certificate without its key', stored: { ...good, key: undefined }, problem: 'no serving certificate' },
+    { what: 'a certificate that is not PEM', stored: { ...good, certificate: 'not a certificate' }, problem: 'the serving certificate is not a PEM certificate' },
     { what: "a certificate with the CA's key", stored: { ...good, key: ca.privateKey }, problem: 'the serving certificate key does not match its certificate' },
     {
       what: 'a certificate signed by another CA',

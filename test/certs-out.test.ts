@@ -47,7 +47,7 @@ describe('certs --out', () => {
     rmSync(join(out, missing));
     const before = contents(out);
     const result = await certs(out);
-    expect(result.stderr).toBe(`runner-defaults: ${join(out, missing)} is missing beside ${join(out, there)}: put it back, or remove ${join(out, there)} or give --rotate to make a new CA\n`);
+    expect(result.stderr).toBe(`runner-defaults: ${join(out, missing)} is missing beside ${join(out, there)}: put it back, or remove ${join(out, there)}, or give --rotate, to make a new CA\n`);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(contents(out)).toEqual(before);
@@ -57,14 +57,14 @@ describe('certs --out', () => {
   it.each([
     { what: 'a serving certificate copied in as the CA', stored: makeServingCertificate(ca, servingNames(serviceDnsNames(SERVICE, NAMESPACE)), 365), reason: 'the CA is not a CA certificate' },
     { what: "a CA with another CA's key", stored: { certificate: ca.certificate, privateKey: makeCertificateAuthority('other', 3650).privateKey }, reason: 'the CA key does not match its certificate' },
-    { what: 'a ca.crt that is no certificate', stored: { certificate: 'garbage\n', privateKey: ca.privateKey }, reason: 'the CA certificate is not a PEM certificate' },
+    { what: 'a ca.crt that is no certificate', stored: { certificate: 'garbage\n', privateKey: ca.privateKey }, reason: 'the CA is not a PEM certificate' },
   ])('refuses $what with one line, and changes nothing (its ca.key may be the only copy)', async ({ stored, reason }) => {
     const out = scratchDir('certs-out');
     writeFileSync(join(out, 'ca.crt'), stored.certificate);
     writeFileSync(join(out, 'ca.key'), stored.privateKey);
     const before = contents(out);
     const result = await certs(out);
-    expect(result.stderr).toBe(`runner-defaults: ${join(out, 'ca.crt')} and ${join(out, 'ca.key')} are not a CA to keep (${reason}): remove both, or give --rotate to make a new CA\n`);
+    expect(result.stderr).toBe(`runner-defaults: ${join(out, 'ca.crt')} and ${join(out, 'ca.key')} are not a CA to keep (${reason}): remove both, or give --rotate, to make a new CA\n`);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(contents(out)).toEqual(before);

@@ -11,6 +11,7 @@ import { loadReview, reviewText } from './helpers/fixtures.js';
 import { SERVICE_HOST, certsFromCli, scratchDir, type CertFiles, serving } from './helpers/certs.js';
 import { runCli } from './helpers/cli.js';
 import { WebhookProcess } from './helpers/webhook-process.js';
+import { makeCertificateAuthority } from '../src/tls/certificates.js';
 
 const goodText = reviewText('create-runner-legacy');
 
@@ -32,6 +33,20 @@ describe('serve start-up', () => {
     expect(readFileSync(join(cwd, 'certs', 'ca.crt'), 'utf8')).toBe(ca);
     expect((await again.request({ path: '/readyz' })).status).toBe(200);
     expect(await again.stop()).toBe(0);
+  });
+
+  it('with no --tls flags and a development CA in certs/ that expires within 30 days, makes a new CA and logs why', async () => {
+    const cwd = scratchDir('expiring-ca');
+    const expiring = makeCertificateAuthority('short', 20);
+    mkdirSync(join(cwd, 'certs'));
+    writeFileSync(join(cwd, 'certs', 'ca.crt'), expiring.certificate);
+    writeFileSync(join(cwd, 'certs', 'ca.key'), expiring.privateKey);
+    const server = await WebhookProcess.start({ cwd, servername: 'localhost' });
+    const made = await server.waitForLog((line) => typeof line.caFile === 'string');
+    expect([made.msg, made.caNotKept]).toEqual(['made a development CA and serving certificate; trust the CA to call the webhook (curl --cacert)', 'the CA expires within 30 days']);
+    expect(readFileSync(join(cwd, 'certs', 'ca.crt'), 'utf8')).not.toBe(expiring.certificate);
+    expect((await server.request({ path: '/readyz' })).status).toBe(200);
+    expect(await server.stop()).toBe(0);
   });
 
   it('with mounted certificates and no terminal loads neither node-forge nor pino-pretty, which only make certificates and pretty lines', async () => {
@@ -66,7 +81,7 @@ describe('serve start-up', () => {
         return [];
       },
       1,
-      /^runner-defaults: .*certs\/ca\.crt and .*certs\/ca\.key are not a CA to keep \(the CA certificate is not a PEM certificate\): remove both to make a new CA\n$/,
+      /^runner-defaults: .*certs\/ca\.crt and .*certs\/ca\.key are not a CA to keep \(the CA is not a PEM certificate\): remove both to make a new CA\n$/,
     ],
     [
       'no --tls flags and half a development CA in certs/ (its key gone), which it does not overwrite',

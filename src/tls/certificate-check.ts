@@ -1,6 +1,6 @@
-// Whether a CA and a serving certificate already in the cluster can be kept, so that running the
-// caBundle bootstrap twice writes nothing the second time. Pure: PEM text and a clock in, the
-// reason to replace (or nothing) out.
+// Whether a CA and a serving certificate already stored (in the cluster's Secret, or a CA in a
+// folder: stored-ca.ts) can be kept, so that running the caBundle bootstrap twice writes nothing
+// the second time. Pure: PEM text and a clock in, the reason to replace (or nothing) out.
 import { X509Certificate } from 'node:crypto';
 import { checkTlsPair, KEY_MISMATCH } from './certificate-watcher.js';
 import { issueCertificateSet, type CertificateSet } from './certificate-files.js';
@@ -35,7 +35,7 @@ function expiresSoon(certificate: X509Certificate, now: Date): boolean {
 function readPair(certificatePem: string | undefined, keyPem: string | undefined, what: string): X509Certificate | string {
   if (!certificatePem || !keyPem) return `no ${what}`;
   const certificate = parsed(certificatePem);
-  if (!certificate) return `the ${what} certificate is not a PEM certificate`;
+  if (!certificate) return `the ${what} is not a PEM certificate`;
   try {
     checkTlsPair({ cert: Buffer.from(certificatePem), key: Buffer.from(keyPem) });
   } catch (error) {

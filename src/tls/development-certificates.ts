@@ -7,7 +7,7 @@ import { serviceDnsNames } from './certificates.js';
 import { storedCa } from './stored-ca.js';
 
 /** The hosts a development certificate covers: this machine and the webhook's in-cluster Service. */
-export const DEVELOPMENT_HOSTS = ['localhost', '127.0.0.1', '::1', ...serviceDnsNames(DEFAULT_SERVICE, DEFAULT_NAMESPACE)];
+const DEVELOPMENT_HOSTS = ['localhost', '127.0.0.1', '::1', ...serviceDnsNames(DEFAULT_SERVICE, DEFAULT_NAMESPACE)];
 
 /** What ensureDevelopmentCertificates made, for the log line. */
 export interface MadeDevelopmentCertificate {

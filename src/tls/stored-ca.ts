@@ -1,8 +1,8 @@
 // Which CA already in a folder to issue from: the one rule `certs --out` and `serve`'s development
 // certificates share. A usable CA is kept (so a re-issued certificate needs no caBundle change),
 // one that expires within 30 days is replaced, as `certs --apply` replaces the Secret's, and one
-// that cannot be used at all is refused, never overwritten: its ca.key may be the only copy of a
-// key some caBundle still trusts.
+// that cannot be used at all is refused, not overwritten: its ca.key may be the only copy of a key
+// some caBundle still trusts. (`certs --apply --out` writes the cluster's set instead.)
 import { caProblem, caUnusable } from './certificate-check.js';
 import { certificatePaths, readCaFiles } from './certificate-files.js';
 import { CertificateError } from './certificate-watcher.js';
@@ -23,15 +23,13 @@ export function storedCa(directory: string, rotateFlag?: string): StoredCa {
   const { caCertificate, caKey } = readCaFiles(directory);
   if (caCertificate === undefined && caKey === undefined) return {};
   const paths = certificatePaths(directory);
-  const orRotate = rotateFlag ? ` or give ${rotateFlag}` : '';
+  const remedy = (remove: string) => `remove ${remove}${rotateFlag ? `, or give ${rotateFlag},` : ''} to make a new CA`;
   if (caCertificate === undefined || caKey === undefined) {
     const [there, missing] = caKey === undefined ? [paths.caCertificate, paths.caKey] : [paths.caKey, paths.caCertificate];
-    throw new CertificateError(`${missing} is missing beside ${there}: put it back, or remove ${there}${orRotate} to make a new CA`);
+    throw new CertificateError(`${missing} is missing beside ${there}: put it back, or ${remedy(there)}`);
   }
   const unusable = caUnusable({ caCertificate, caKey });
-  if (unusable) {
-    throw new CertificateError(`${paths.caCertificate} and ${paths.caKey} are not a CA to keep (${unusable}): remove both${rotateFlag ? `, or give ${rotateFlag}` : ''} to make a new CA`);
-  }
+  if (unusable) throw new CertificateError(`${paths.caCertificate} and ${paths.caKey} are not a CA to keep (${unusable}): ${remedy('both')}`);
   const notKept = caProblem({ caCertificate, caKey }, new Date());
   return notKept ? { notKept } : { authority: { certificate: caCertificate, privateKey: caKey } };
 }
