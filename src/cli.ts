@@ -27,8 +27,11 @@ function integer(min: number, max: number) {
  * with its own exit code: a reader that chose to stop is no failure of ours (with `set -o pipefail`,
  * `mutate … | head -1` succeeds; `audit --fail-on-missing | head` still exits 1 for a pod missing a
  * default). Any other write error (a full disk) is one line and the command's failure exit code.
+ * Standard error's own write errors are dropped: there is nowhere left to say them, and the
+ * answer on standard output is still whole.
  */
 function handleOutputErrors(failureCode: number): void {
+  process.stderr.on('error', () => undefined);
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') return;
     process.stderr.write(`runner-defaults: cannot write to standard output: ${error.message}\n`);

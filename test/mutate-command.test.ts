@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
 import { APPLIED, applyStrict, fixturePath, loadPod } from './helpers/fixtures.js';
-import { runCli, runCliOnFullDisk, runCliReadingOnce } from './helpers/cli.js';
+import { runCli, runCliOnFullDisk, runCliReadingOnce, runCliWithStderrClosed } from './helpers/cli.js';
 import { limitRangeViolations, type CheckPod } from './helpers/limit-range-check.js';
 import { FIXTURES } from './helpers/fixtures.js';
 
@@ -180,6 +180,12 @@ describe('runner-defaults mutate', () => {
     expect(stdout.length).toBeGreaterThan(0);
     expect(stdout.length).toBeLessThan(whole.stdout.length);
     expect(whole.stdout.startsWith(stdout)).toBe(true);
+  });
+
+  it('answers in full, with its own exit code, when nobody reads standard error (the notes have nowhere to go)', async () => {
+    const whole = await runCli(['mutate', '-f', legacy, '-o', 'json']);
+    const { code, stdout } = await runCliWithStderrClosed(['mutate', '-f', legacy, '-o', 'json']);
+    expect({ code, stdout }).toStrictEqual({ code: 0, stdout: whole.stdout });
   });
 
   it.skipIf(!existsSync('/dev/full'))('says in one line, with exit 1, when standard output cannot be written (a full disk)', async () => {

@@ -19,9 +19,11 @@ interface RunOptions {
   readOnce?: boolean;
   /** A file descriptor for the child's standard output, instead of a pipe read to the end. */
   stdoutFd?: number;
+  /** Close standard error's reading end at once, as a reader of `2>&1 | ...` that has gone does. */
+  closeStderr?: boolean;
 }
 
-function run(args: string[], { input, nodeArgs = [], cwd, readOnce = false, stdoutFd }: RunOptions): Promise<CliResult> {
+function run(args: string[], { input, nodeArgs = [], cwd, readOnce = false, stdoutFd, closeStderr = false }: RunOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], { stdio: ['pipe', stdoutFd ?? 'pipe', 'pipe'], cwd });
     let stdout = '';
@@ -30,7 +32,8 @@ function run(args: string[], { input, nodeArgs = [], cwd, readOnce = false, stdo
       stdout += chunk.toString();
       if (readOnce) child.stdout?.destroy();
     });
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    if (closeStderr) child.stderr?.destroy();
+    else child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin?.end(input ?? '');
@@ -45,6 +48,11 @@ export function runCli(args: string[], input?: string, nodeArgs: string[] = [], 
 /** runCli, but the reader closes standard output after its first chunk, as `| head -1` does. */
 export function runCliReadingOnce(args: string[], input?: string): Promise<CliResult> {
   return run(args, { input, readOnce: true });
+}
+
+/** runCli, but nobody reads standard error: the child's writes there fail with EPIPE. */
+export function runCliWithStderrClosed(args: string[], input?: string): Promise<CliResult> {
+  return run(args, { input, closeStderr: true });
 }
 
 /** runCli with standard output on /dev/full (Linux), where every write fails with ENOSPC, as on a full disk. */
