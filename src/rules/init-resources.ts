@@ -33,7 +33,8 @@ export const initResources: Rule = (pod, { config, limitRanges }) => {
   const defaults = config.initResources;
   if (!defaults.enabled) return undefined;
   const shared = RESOURCES.filter((name) => setAtPodLevel(pod, name));
-  const names = RESOURCES.filter((name) => !shared.includes(name));
+  // The plain path of every review shares nothing at pod level: no second list to build.
+  const names = shared.length === 0 ? RESOURCES : RESOURCES.filter((name) => !shared.includes(name));
   const fitting = limitRanges !== undefined && limitRanges.length > 0;
   if (fitting && tooManyToFit(pod, limitRanges)) return leftOutForCount(pod, defaults, names, shared);
   const details: string[] = sharedDetails(pod, defaults, shared);
@@ -83,11 +84,18 @@ function setAtPodLevel(pod: Pod, name: ResourceName): boolean {
   return resources?.requests?.[name] != null || resources?.limits?.[name] != null;
 }
 
+/** Whether the plain defaults would add some of this resource to some init container. */
+function someLack(pod: Pod, defaults: Config['initResources'], name: ResourceName): boolean {
+  return (pod.spec?.initContainers ?? []).some((container) => {
+    const { requests, limits } = plainFor(container, defaults, [name]);
+    return requests[name] !== undefined || limits[name] !== undefined;
+  });
+}
+
 /** A sentence for each pod-level resource that some init container would otherwise have got. */
 function sharedDetails(pod: Pod, defaults: Config['initResources'], shared: readonly ResourceName[]): string[] {
-  const inits = pod.spec?.initContainers ?? [];
   return shared
-    .filter((name) => inits.some((container) => describe(plainFor(container, defaults, [name])) !== ''))
+    .filter((name) => someLack(pod, defaults, name))
     .map((name) => `added no ${name} to init containers: the pod sets ${name} in spec.resources, which its containers share`);
 }
 
@@ -99,8 +107,7 @@ function tooManyToFit(pod: Pod, limitRanges: readonly LimitRange[]): boolean {
 /** The report of a pod with too many init containers to fit: each resource some of them lack, skipped for all. */
 function leftOutForCount(pod: Pod, defaults: Config['initResources'], names: readonly ResourceName[], shared: readonly ResourceName[]): Change | undefined {
   const inits = pod.spec?.initContainers ?? [];
-  const plain = inits.map((container) => plainFor(container, defaults, names));
-  const lacking = names.filter((name) => plain.some(({ requests, limits }) => requests[name] !== undefined || limits[name] !== undefined));
+  const lacking = names.filter((name) => someLack(pod, defaults, name));
   const details = sharedDetails(pod, defaults, shared);
   if (lacking.length === 0 && details.length === 0) return undefined;
   const reason = `${inits.length} init containers, over the ${MAX_FITTED_INIT_CONTAINERS} fitted to a Pod LimitRange`;

@@ -28,8 +28,10 @@ export function storedCa(directory: string, rotateFlag?: string): StoredCa {
     const [there, missing] = caKey === undefined ? [paths.caCertificate, paths.caKey] : [paths.caKey, paths.caCertificate];
     throw new CertificateError(`${missing} is missing beside ${there}: put it back, or ${remedy(there)}`);
   }
-  const unusable = caUnusable({ caCertificate, caKey });
-  if (unusable) throw new CertificateError(`${paths.caCertificate} and ${paths.caKey} are not a CA to keep (${unusable}): ${remedy('both')}`);
-  const notKept = caProblem({ caCertificate, caKey }, new Date());
-  return notKept ? { notKept } : { authority: { certificate: caCertificate, privateKey: caKey } };
+  const stored = { caCertificate, caKey };
+  // One check when the CA is kept; only a CA that is not is looked at again, to tell unusable from expiring.
+  const problem = caProblem(stored, new Date());
+  if (!problem) return { authority: { certificate: caCertificate, privateKey: caKey } };
+  if (caUnusable(stored)) throw new CertificateError(`${paths.caCertificate} and ${paths.caKey} are not a CA to keep (${problem}): ${remedy('both')}`);
+  return { notKept: problem };
 }
